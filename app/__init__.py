@@ -1,0 +1,60 @@
+"""The school journal application: create_app() builds it from config.py and the environment."""
+import os
+
+from flask import Flask
+
+from app import people, structure  # noqa: F401  (models must be mapped before FAB builds forms)
+from app.extensions import csrf, db, migrate
+
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(overrides=None):
+    """Build the application. `overrides` (a dict) wins over config.py; tests use it."""
+    from flask_appbuilder import AppBuilder
+
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(PROJECT_DIR, "views", "templates"),
+        static_folder=os.path.join(PROJECT_DIR, "views", "static"),
+        instance_path=os.environ.get("INSTANCE_DIR", os.path.join(PROJECT_DIR, "instance")),
+    )
+    app.config.from_object("config")
+    app.config.update(overrides or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    compile_translations()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_DIR, "migrations"))
+    csrf.init_app(app)
+
+    with app.app_context():
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        from views import register_views
+
+        register_views(appbuilder)
+        appbuilder.post_init()
+
+    from app.cli import journal_cli
+    from app.formatting import register_filters
+
+    app.cli.add_command(journal_cli)
+    register_filters(app)
+    return app
+
+
+def compile_translations():
+    """Compile the project's .po catalogues when they are newer than their .mo files."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = os.path.join(PROJECT_DIR, "translations")
+    for lang in os.listdir(root) if os.path.isdir(root) else ():
+        po = os.path.join(root, lang, "LC_MESSAGES", "messages.po")
+        mo = po[:-2] + "mo"
+        if os.path.exists(po) and (not os.path.exists(mo) or os.path.getmtime(mo) < os.path.getmtime(po)):
+            with open(po, "rb") as src:
+                catalog = read_po(src, locale=lang)
+            with open(mo, "wb") as dst:
+                write_mo(dst, catalog)

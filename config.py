@@ -1,0 +1,110 @@
+"""Every setting of the journal, read from the environment with embedded defaults.
+
+The defaults give a working demo on SQLite under instance/; production sets
+DATABASE_URL, SECRET_KEY, REDIS_URL and the MAIL_* variables.
+"""
+import os
+from datetime import timedelta
+
+from flask_appbuilder.security.manager import AUTH_DB
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+INSTANCE_DIR = os.environ.get("INSTANCE_DIR", os.path.join(BASE_DIR, "instance"))
+
+
+def _flag(name, default):
+    return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key():
+    """A fixed secret from the environment, or one generated once per instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    os.makedirs(INSTANCE_DIR, exist_ok=True)
+    path = os.path.join(INSTANCE_DIR, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="ascii") as f:
+            f.write(os.urandom(32).hex())
+    with open(path, encoding="ascii") as f:
+        return f.read().strip()
+
+
+def _database_url():
+    url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(INSTANCE_DIR, "journal.db")
+    # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+SECRET_KEY = _secret_key()
+SQLALCHEMY_DATABASE_URI = _database_url()
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+APP_NAME = os.environ.get("SCHOOL_NAME", "Электронный журнал")
+SCHOOL_NAME = os.environ.get("SCHOOL_NAME", "МАОУ «Средняя общеобразовательная школа № 2»")
+APP_THEME = ""
+FAB_INDEX_VIEW = "views.home.HomeView"
+FAB_SECURITY_MANAGER_CLASS = "security.manager.SchoolSecurityManager"
+FAB_BASE_TEMPLATE = "journal_base.html"
+
+# Alembic owns the schema and `flask journal sync-roles` owns permissions:
+# FAB must not create tables or permissions behind their back.
+FAB_CREATE_DB = False
+FAB_UPDATE_PERMS = False
+FAB_ADD_SECURITY_API = False
+FAB_API_SWAGGER_UI = False
+FAB_API_MAX_PAGE_SIZE = 100
+
+# --- Authentication -------------------------------------------------------
+AUTH_TYPE = AUTH_DB
+AUTH_USER_REGISTRATION = False
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+from security.passwords import validate_password as FAB_PASSWORD_COMPLEXITY_VALIDATOR  # noqa: E402
+
+# Login rate limiting needs both flags; storage is per process unless Redis is set.
+AUTH_RATE_LIMITED = _flag("AUTH_RATE_LIMITED", True)
+AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "5 per minute")
+RATELIMIT_ENABLED = AUTH_RATE_LIMITED
+REDIS_URL = os.environ.get("REDIS_URL", "")
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+
+# Sessions: permanent with an idle timeout, cookies not readable by scripts or other sites.
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_MINUTES", "60")))
+SESSION_REFRESH_EACH_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)  # set true behind HTTPS
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=int(os.environ.get("JWT_MINUTES", "30")))
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None  # the session's own lifetime bounds the token
+
+# --- Languages -----------------------------------------------------------------
+BABEL_DEFAULT_LOCALE = "ru"
+BABEL_DEFAULT_TIMEZONE = os.environ.get("TZ_NAME", "Europe/Moscow")
+BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "translations")
+LANGUAGES = {
+    "ru": {"flag": "ru", "name": "Русский"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+# --- Mail (used from the diary issue on) -------------------------------------------
+MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
+MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "journal@localhost")
+
+# --- Journal rules -------------------------------------------------------------------
+# Whether demo logins may exist: only `flask journal demo` turns the demo on.
+DEMO_PASSWORD = "demo"

@@ -1,0 +1,51 @@
+"""The journal's security manager: FAB's, with its unsafe defaults closed.
+
+- a login whose person is dismissed or withdrawn stops working (form, session, JWT);
+- sessions are permanent with an idle timeout (config.py sets the cookie flags);
+- a student's account is read-only: every writing request is refused here, before
+  any view runs, whatever permissions a role might be given by mistake.
+"""
+from flask import abort, request, session
+from flask_appbuilder.security.sqla.manager import SecurityManager
+
+from app.rules import today
+from security import policy
+
+# Endpoints a read-only account may still POST to: its own login, logout and password.
+ACCOUNT_ENDPOINTS = {
+    "AuthDBView.login", "AuthDBView.logout", "ResetMyPasswordView.this_form_post",
+    "SecurityApi.login", "SecurityApi.refresh",
+}
+READING_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class SchoolSecurityManager(SecurityManager):
+    def load_user(self, pk):
+        return self._open_or_none(super().load_user(pk))
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        return self._open_or_none(super().load_user_jwt(_jwt_header, jwt_data))
+
+    def auth_user_db(self, username, password):
+        return self._open_or_none(super().auth_user_db(username, password))
+
+    @staticmethod
+    def _open_or_none(user):
+        if user is not None and not policy.account_is_open(user, today()):
+            return None
+        return user
+
+    @staticmethod
+    def before_request():
+        SecurityManager.before_request()
+        session.permanent = True
+        _refuse_writes_by_students()
+
+
+def _refuse_writes_by_students():
+    from flask_login import current_user
+
+    if request.method in READING_METHODS or request.endpoint in ACCOUNT_ENDPOINTS:
+        return
+    if current_user.is_authenticated and policy.is_student_account(current_user):
+        abort(403)

@@ -1,0 +1,119 @@
+"""The role → permission matrix, as data.
+
+Each view and API declares a `class_permission_name` (a *resource* below) and maps
+its methods to two permissions: `can_read` (list, show, get) and `can_write`
+(add, edit, post, put, _info). Deletion is never offered: registers keep history.
+Row-level limits (whose students, which classes) are in security/policy.py.
+`flask journal sync-roles` (and the first start) applies this matrix.
+"""
+
+READ = ("can_read",)
+WRITE = ("can_read", "can_write")
+
+# Roles as FAB names them; class teachers are teachers whose class names them (not a role).
+ADMIN, DIRECTOR, DEPUTY, SECRETARY, TEACHER, PARENT, STUDENT = (
+    "Admin", "Director", "Deputy", "Secretary", "Teacher", "Parent", "Student",
+)
+SCHOOL_ROLES = (ADMIN, DIRECTOR, DEPUTY, SECRETARY, TEACHER, PARENT, STUDENT)
+# Roles that see the whole school's registers (001 3.4, 3.7, 3.8, 3.9).
+WHOLE_SCHOOL = frozenset({ADMIN, DIRECTOR, DEPUTY, SECRETARY})
+
+STRUCTURE = ("SchoolYear", "Period", "ClassGroup", "Subgroup", "Subject", "TeachingAssignment")
+STAFF_REGISTER = ("Staff", "StaffAct", "Position")
+STAFF_DEVELOPMENT = ("Attestation", "TrainingCourse")
+STUDENT_REGISTER = ("Student", "StudentAct", "Guardian")
+
+
+def _grant(resources, perms):
+    return {resource: perms for resource in resources}
+
+
+MATRIX = {
+    # The director sees every page and may edit it (001 3.9.1–3.9.2).
+    DIRECTOR: {
+        **_grant(STRUCTURE, WRITE), **_grant(STAFF_REGISTER, WRITE),
+        **_grant(STAFF_DEVELOPMENT, WRITE), **_grant(STUDENT_REGISTER, WRITE),
+    },
+    # Deputies keep the structure and staff development, and see everything else (001 3.7, 004).
+    DEPUTY: {
+        **_grant(STRUCTURE, WRITE), **_grant(STAFF_REGISTER, READ),
+        **_grant(STAFF_DEVELOPMENT, WRITE), **_grant(STUDENT_REGISTER, READ),
+    },
+    # The secretary keeps both registers by orders (001 3.8).
+    SECRETARY: {
+        **_grant(STRUCTURE, READ), **_grant(STAFF_REGISTER, WRITE),
+        **_grant(STAFF_DEVELOPMENT, READ), **_grant(STUDENT_REGISTER, WRITE),
+    },
+    # Teachers see the classes they teach; a class teacher edits contacts of their class (001 3.5.2).
+    TEACHER: {
+        "ClassGroup": READ, "Subgroup": READ, "Subject": READ, "TeachingAssignment": READ,
+        "Student": READ, "MyClass": WRITE, "MyClassGuardian": WRITE,
+    },
+    # Parents and students read their own family's data only (001 3.10, 004 3.6).
+    PARENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ},
+    STUDENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ},
+}
+# Menu entries per role, where a role reads more than its menu should offer (a parent
+# reads their child through the Student resource, but the register is not their page).
+MENUS = {
+    TEACHER: {"Classes", "Subgroups", "Subjects", "Assignments", "MyClass", "MyClassGuardians"},
+    PARENT: {"MyFamily"},
+    STUDENT: {"MyFamily"},
+}
+
+# The journal administrator issues logins and watches the system (001 3.4): FAB's
+# Admin role gets every permission, including its own security views.
+
+# What every signed-in person may do with their own account.
+OWN_ACCOUNT = (
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+)
+
+# Views' methods → the two permissions above. `info` is a write permission because
+# FAB's _info lists related rows for forms: only people who fill in forms need it.
+METHOD_PERMISSIONS = {
+    "list": "read", "show": "read", "download": "read",
+    "add": "write", "edit": "write",
+    "delete": "delete",  # no view exposes deletion; the name only answers FAB's templates
+    "get": "read", "get_list": "read",
+    "post": "write", "put": "write", "info": "write",
+    "api_read": "read", "api_get": "read", "api_column_add": "write", "api_column_edit": "write",
+    "api_create": "write", "api_update": "write",
+}
+
+
+def apply_matrix(appbuilder):
+    """Create every permission, then give each role exactly what the matrix says."""
+    sm = appbuilder.sm
+    for role_name in SCHOOL_ROLES + (sm.auth_role_public,):
+        sm.add_role(role_name)
+    appbuilder.add_permissions(update_perms=True)
+    # The administrator holds every permission there is, FAB's security views included.
+    sm.find_role(ADMIN).permissions = sm.session.query(sm.permissionview_model).all()
+    menu_grants = _menu_resources(appbuilder)
+    for role_name, resources in MATRIX.items():
+        role = sm.find_role(role_name)
+        wanted = []
+        for resource, perms in resources.items():
+            wanted += [sm.add_permission_view_menu(perm, resource) for perm in perms]
+            for item, category in menu_grants.get(resource, ()):
+                if role_name in MENUS and item not in MENUS[role_name]:
+                    continue
+                wanted += [sm.add_permission_view_menu("menu_access", name) for name in (item, category) if name]
+        wanted += [sm.add_permission_view_menu(perm, view) for perm, view in OWN_ACCOUNT]
+        role.permissions = [pv for pv in dict.fromkeys(wanted) if pv is not None]
+    sm.session.commit()
+
+
+def _menu_resources(appbuilder):
+    """resource → [(menu item name, its category name or None)] of the items leading to it."""
+    grants = {}
+    for category in appbuilder.menu.get_list():
+        for item in category.childs or [category]:
+            resource = getattr(getattr(item, "baseview", None), "class_permission_name", None)
+            if resource:
+                grants.setdefault(resource, []).append((item.name, category.name if category.childs else None))
+    return grants

@@ -1,0 +1,285 @@
+"""What every view and API of the journal shares: the row-level policy wired into
+FAB, forms that keep what was typed when a rule refuses, Russian dates, no deletes.
+
+Views stay thin: they gather what the form or the JSON says and call a rule in
+app/; a RuleError becomes a message beside the field (forms) or a 422 (API).
+"""
+from flask import abort, current_app, flash, request
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.urltools import get_filter_args
+from marshmallow import ValidationError
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
+from wtforms import DateField
+from wtforms.validators import DataRequired, Optional
+
+from app.extensions import db
+from app.formatting import value_text
+from app.rules import RuleError
+from security import policy
+from security.roles import METHOD_PERMISSIONS
+
+INTEGRITY_MESSAGE = "Такая запись уже есть или ссылается на несуществующие данные. Ничего не сохранено."
+
+
+def acting_user():
+    """The signed-in person, by session cookie or by JWT."""
+    return current_app.appbuilder.sm.current_user
+
+
+class PolicyFilter(BaseFilter):
+    """A base filter whose value is a policy function: user → SQL condition."""
+
+    name = "Правило доступа"
+    arg_name = "policy"
+
+    def apply(self, query, policy_function):
+        return query.filter(policy_function(acting_user()))
+
+
+def policy_filter(policy_function):
+    """FAB filter spec limiting rows (or related choices) to what the user may see."""
+    return [["id", PolicyFilter, policy_function]]
+
+
+class LoadingInterface(SQLAInterface):
+    """SQLAInterface that eager-loads what a list shows, so a page costs a fixed
+    number of SQL statements however many rows it has."""
+
+    def __init__(self, obj, load=()):
+        super().__init__(obj, db.session)
+        self.load_options = tuple(load)
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        return query.options(*self.load_options) if self.load_options else query
+
+
+class RuDateField(DateField):
+    """A date typed as ДД.ММ.ГГГГ (the browser's date picker may fill it too)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", ["%d.%m.%Y", "%Y-%m-%d"])
+        kwargs.setdefault("widget", BS3TextFieldWidget())
+        kwargs.setdefault("render_kw", {"placeholder": "ДД.ММ.ГГГГ", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d.%m.%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Дата пишется как ДД.ММ.ГГГГ, например 01.09.2026.")
+
+
+def date_field(label, required=False):
+    return RuDateField(label, validators=[DataRequired("Укажите дату.")] if required else [Optional()])
+
+
+class JournalModelView(ModelView):
+    """Base of every page of the journal.
+
+    Subclasses set `class_permission_name`, `row_policy` (a security.policy function)
+    and, for relations in forms, `related_policies` {column: policy function}.
+    """
+
+    row_policy = None
+    related_policies = {}
+    method_permission_name = METHOD_PERMISSIONS
+    page_size = 50
+
+    def __init__(self, **kwargs):
+        if self.row_policy is not None:
+            self.base_filters = policy_filter(type(self).row_policy)
+        rel = {col: policy_filter(fn) for col, fn in self.related_policies.items()}
+        self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
+        self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
+        self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
+        super().__init__(**kwargs)
+        for col in self.list_columns:
+            self.formatters_columns.setdefault(col, value_text)
+
+    # FAB offers deletion; the journal never deletes register data.
+    def delete(self, pk):  # pragma: no cover - not exposed: no route, no permission
+        abort(404)
+
+    # ---- forms that survive a refusal ------------------------------------------------
+
+    def create(self, item):
+        """Check the rules and write a new item; subclasses call a rule of app/ here."""
+        self.pre_add(item)
+        db.session.add(item)
+
+    def update(self, item):
+        self.pre_update(item)
+
+    def _add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                item = self.datamodel.obj()
+                if self._save(form, lambda: (form.populate_obj(item), self.create(item))):
+                    self.post_add(item)
+                    flash(self.add_row_message, "success")
+                    return None
+            else:
+                flash("Проверьте поля, отмеченные красным.", "danger")
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk
+            if form.validate():
+                self.process_form(form, False)
+                if self._save(form, lambda: (form.populate_obj(item), self.update(item))):
+                    self.post_update(item)
+                    flash(self.edit_row_message, "success")
+                    return None
+            else:
+                flash("Проверьте поля, отмеченные красным.", "danger")
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.prefill_form(form, pk)
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        widgets = self._get_related_views_widgets(
+            item, filters={}, orders={}, pages={}, page_sizes={}, widgets=widgets
+        )
+        self.update_redirect()
+        return widgets
+
+    def _save(self, form, write):
+        """Run `write` and commit; on a refusal roll everything back and keep the form."""
+        try:
+            write()
+            db.session.commit()
+            return True
+        except RuleError as err:
+            db.session.rollback()
+            field = getattr(form, err.field, None) if err.field else None
+            if field is not None:
+                field.errors = list(field.errors or []) + [err.message]
+            flash(err.message, "danger")
+        except IntegrityError:
+            db.session.rollback()
+            flash(INTEGRITY_MESSAGE, "danger")
+        return False
+
+    # ---- actions skip base_filters in FAB: re-check every pk ------------------------
+
+    def action_post(self):
+        for pk in request.form.getlist("rowid"):
+            if self.datamodel.get(pk, self._base_filters) is None:
+                abort(404)
+        return super().action_post()
+
+    def action(self, name, pk):
+        if self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+
+class JournalRestApi(ModelRestApi):
+    """Base of every REST resource: filtered by policy on every read, and written only
+    through the rules of app/ (FAB's own POST/PUT skip base_filters and would create
+    rows for unknown foreign keys)."""
+
+    row_policy = None
+    related_policies = {}
+    method_permission_name = METHOD_PERMISSIONS
+    include_route_methods = {"get", "get_list", "post", "put", "info"}
+    allow_browser_login = False  # API blueprints are CSRF-exempt: JWT only
+    write_schema = None  # a plain marshmallow Schema with ids for relations
+
+    def __init__(self):
+        if self.row_policy is not None:
+            self.base_filters = policy_filter(type(self).row_policy)
+        rel = {col: policy_filter(fn) for col, fn in self.related_policies.items()}
+        self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
+        self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
+        super().__init__()
+
+    def create_from(self, data):  # pragma: no cover - each writable resource overrides
+        raise RuleError("Этот ресурс нельзя создавать через API.")
+
+    def update_from(self, item, data):  # pragma: no cover
+        raise RuleError("Этот ресурс нельзя изменять через API.")
+
+    def post_headless(self):
+        data, error = self._load_write(partial=False)
+        if error is not None:
+            return error
+        return self._write(lambda: self.create_from(data), 201)
+
+    def put_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        data, error = self._load_write(partial=True)
+        if error is not None:
+            return error
+        return self._write(lambda: self.update_from(item, data), 200)
+
+    def _load_write(self, partial):
+        if not request.is_json or not isinstance(request.json, dict):
+            return None, self.response_400(message="Ожидается JSON-объект.")
+        if policy.is_student_account(acting_user()):
+            return None, self.response_403()
+        try:
+            return self.write_schema.load(request.json, partial=partial), None
+        except ValidationError as err:
+            return None, self.response_422(message=err.messages)
+
+    def _write(self, write, status):
+        try:
+            item = write()
+            db.session.commit()
+        except RuleError as err:
+            db.session.rollback()
+            return self.response_422(message={err.field or "_": [err.message]})
+        except IntegrityError:
+            db.session.rollback()
+            return self.response_422(message={"_": [INTEGRITY_MESSAGE]})
+        return self.response(status, id=item.id, result=self.show_model_schema.dump(item))
+
+
+def existing(model, pk, field, label):
+    """The row `pk` of `model`, or a RuleError naming the field (no row is ever created)."""
+    if pk is None:
+        return None
+    row = db.session.get(model, pk)
+    if row is None:
+        raise RuleError(f"{label} с номером {pk} не найден(а).", field)
+    return row
+
+
+def visible(model, pk, field, label, policy_function):
+    """Like existing(), but a row the user may not see is reported as not found."""
+    row = existing(model, pk, field, label)
+    if row is None:
+        return None
+    pk_col = sa_inspect(model).primary_key[0]
+    allowed = db.session.scalar(
+        db.select(pk_col).where(pk_col == pk, policy_function(acting_user()))
+    )
+    if allowed is None:
+        raise RuleError(f"{label} с номером {pk} не найден(а).", field)
+    return row
