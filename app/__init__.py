@@ -38,9 +38,11 @@ def create_app(overrides=None):
 
     from app.cli import journal_cli
     from app.formatting import register_filters
+    from views.errors import register_error_pages
 
     app.cli.add_command(journal_cli)
     register_filters(app)
+    register_error_pages(app)
     return app
 
 

@@ -17,4 +17,6 @@ def value_text(value):
         return fmt_date(value)
     if isinstance(value, bool):
         return "да" if value else "нет"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)

@@ -89,9 +89,10 @@ def find_duplicates(session, student):
     """Students already registered with the same ФИО and birth date."""
     return session.scalars(
         select(Student).where(
-            func.lower(Student.last_name) == student.last_name.lower(),
-            func.lower(Student.first_name) == student.first_name.lower(),
-            func.lower(func.coalesce(Student.middle_name, "")) == (student.middle_name or "").lower(),
+            # Exact match: SQLite's lower() does not fold Cyrillic; names are stored trimmed.
+            Student.last_name == student.last_name,
+            Student.first_name == student.first_name,
+            func.coalesce(Student.middle_name, "") == (student.middle_name or ""),
             Student.birth_date == student.birth_date,
             Student.id != (student.id or 0),
         )

@@ -10,6 +10,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 
 from app.rules import today
 from security import policy
+from security.roles import CLASS_TEACHER_MENUS
 
 # Endpoints a read-only account may still POST to: its own login, logout and password.
 ACCOUNT_ENDPOINTS = {
@@ -28,6 +29,13 @@ class SchoolSecurityManager(SecurityManager):
 
     def auth_user_db(self, username, password):
         return self._open_or_none(super().auth_user_db(username, password))
+
+    def has_access(self, permission_name, view_name):
+        allowed = super().has_access(permission_name, view_name)
+        if allowed and permission_name == "menu_access" and view_name in CLASS_TEACHER_MENUS:
+            user = self.current_user
+            return user is not None and policy.leads_a_class(user)
+        return allowed
 
     @staticmethod
     def _open_or_none(user):

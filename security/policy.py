@@ -146,8 +146,10 @@ def leads_a_class(user):
     person = person_of(user)
     if person.staff is None:
         return False
-    return db.session.scalar(select(ClassGroup.id).where(ClassGroup.class_teacher_id == person.staff.id).limit(1)) \
-        is not None
+    if not hasattr(person, "leads"):
+        person.leads = db.session.scalar(
+            select(ClassGroup.id).where(ClassGroup.class_teacher_id == person.staff.id).limit(1)) is not None
+    return person.leads
 
 
 def led_students(user):

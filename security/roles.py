@@ -61,6 +61,10 @@ MENUS = {
     STUDENT: {"MyFamily"},
 }
 
+# Menu entries shown only to class teachers (the class teacher is not a role: it
+# follows from the class, so this is decided per request in security/manager.py).
+CLASS_TEACHER_MENUS = frozenset({"Мой класс", "MyClass", "MyClassGuardians"})
+
 # The journal administrator issues logins and watches the system (001 3.4): FAB's
 # Admin role gets every permission, including its own security views.
 
@@ -91,8 +95,6 @@ def apply_matrix(appbuilder):
     for role_name in SCHOOL_ROLES + (sm.auth_role_public,):
         sm.add_role(role_name)
     appbuilder.add_permissions(update_perms=True)
-    # The administrator holds every permission there is, FAB's security views included.
-    sm.find_role(ADMIN).permissions = sm.session.query(sm.permissionview_model).all()
     menu_grants = _menu_resources(appbuilder)
     for role_name, resources in MATRIX.items():
         role = sm.find_role(role_name)
@@ -105,6 +107,8 @@ def apply_matrix(appbuilder):
                 wanted += [sm.add_permission_view_menu("menu_access", name) for name in (item, category) if name]
         wanted += [sm.add_permission_view_menu(perm, view) for perm, view in OWN_ACCOUNT]
         role.permissions = [pv for pv in dict.fromkeys(wanted) if pv is not None]
+    # The administrator holds every permission there is, FAB's security views included.
+    sm.find_role(ADMIN).permissions = sm.session.query(sm.permissionview_model).all()
     sm.session.commit()
 
 

@@ -103,7 +103,7 @@ class JournalModelView(ModelView):
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
         super().__init__(**kwargs)
-        for col in self.list_columns:
+        for col in list(self.list_columns) + list(self.show_columns):
             self.formatters_columns.setdefault(col, value_text)
 
     # FAB offers deletion; the journal never deletes register data.

@@ -183,6 +183,7 @@ STUDENT_LABELS = {**NAME_LABELS, "pd_consent": "Согласие на обраб
                   "classgroup": "Класс", "classgroup_name": "Класс", "status_text": "Состояние",
                   "admitted_on": "Зачислен(а)", "withdrawn_on": "Выбыл(а)", "guardians_text": "Родители",
                   "confirm_duplicate": "Подтверждаю, это другой ученик", **ORDER_LABELS}
+CONSENT = BooleanField("Согласие на обработку ПДн", validators=[Optional()])
 CONFIRM = BooleanField("Подтверждаю, это другой ученик",
                        description="Отметьте, только если ученик с такими же ФИО и датой рождения — другой человек.")
 
@@ -212,12 +213,14 @@ class StudentView(JournalModelView):
         "birth_date": date_field("Дата рождения", required=True),
         "pd_consent_on": date_field("Дата согласия"),
         "confirm_duplicate": CONFIRM,
+        "pd_consent": CONSENT,
         **order_fields("Дата зачисления"),
     }
     edit_form_extra_fields = {
         "birth_date": date_field("Дата рождения", required=True),
         "pd_consent_on": date_field("Дата согласия"),
         "confirm_duplicate": CONFIRM,
+        "pd_consent": CONSENT,
     }
 
     def create(self, student):
@@ -474,14 +477,6 @@ class StudentApi(JournalRestApi):
         return student
 
 
-def leads_a_class():
-    """Only class teachers see the «Мой класс» menu (it would be empty for others)."""
-    from flask import g
-
-    user = getattr(g, "user", None)
-    return user is not None and user.is_authenticated and policy.leads_a_class(user)
-
-
 def register(appbuilder):
     staff, students, mine = "Сотрудники", "Учащиеся", "Мой класс"
     for view, name, label, icon, category in (
@@ -497,8 +492,7 @@ def register(appbuilder):
         (MyClassView, "MyClass", "Ученики моего класса", "fa-users", mine),
         (MyClassGuardianView, "MyClassGuardians", "Родители моего класса", "fa-user", mine),
     ):
-        appbuilder.add_view(view, name, label=label, icon=icon, category=category, category_label=category,
-                            menu_cond=leads_a_class if category == mine else None)
+        appbuilder.add_view(view, name, label=label, icon=icon, category=category, category_label=category)
     appbuilder.add_view(MyFamilyView, "MyFamily", label="Мои дети", icon="fa-child")
     appbuilder.add_api(StaffApi)
     appbuilder.add_api(StudentApi)
