@@ -5,7 +5,8 @@
 - a student's account is read-only: every writing request is refused here, before
   any view runs, whatever permissions a role might be given by mistake.
 """
-from flask import abort, request, session
+from flask import abort, g, request, session
+from sqlalchemy import select
 from flask_appbuilder.security.sqla.manager import SecurityManager
 
 from app.rules import today
@@ -31,11 +32,31 @@ class SchoolSecurityManager(SecurityManager):
         return self._open_or_none(super().auth_user_db(username, password))
 
     def has_access(self, permission_name, view_name):
-        allowed = super().has_access(permission_name, view_name)
+        user = self.current_user
+        if user is None or not user.is_authenticated:
+            return super().has_access(permission_name, view_name)
+        allowed = (permission_name, view_name) in self._permissions_of(user)
         if allowed and permission_name == "menu_access" and view_name in CLASS_TEACHER_MENUS:
             user = self.current_user
             return user is not None and policy.leads_a_class(user)
         return allowed
+
+    def _permissions_of(self, user):
+        """All (permission, view) pairs of the user's roles, read once per request:
+        FAB asks once per menu item and button, one SQL statement each."""
+        cache = g.setdefault("_permissions", {})
+        if user.id not in cache:
+            role_ids = [role.id for role in user.roles]
+            rows = self.session.execute(
+                select(self.permission_model.name, self.viewmenu_model.name)
+                .select_from(self.role_model)
+                .join(self.role_model.permissions)
+                .join(self.permissionview_model.permission)
+                .join(self.permissionview_model.view_menu)
+                .where(self.role_model.id.in_(role_ids))
+            ).all()
+            cache[user.id] = {(perm, view) for perm, view in rows}
+        return cache[user.id]
 
     @staticmethod
     def _open_or_none(user):
