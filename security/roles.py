@@ -15,6 +15,10 @@ ADMIN, DIRECTOR, DEPUTY, SECRETARY, TEACHER, PARENT, STUDENT = (
     "Admin", "Director", "Deputy", "Secretary", "Teacher", "Parent", "Student",
 )
 SCHOOL_ROLES = (ADMIN, DIRECTOR, DEPUTY, SECRETARY, TEACHER, PARENT, STUDENT)
+ROLE_TITLES = {
+    TEACHER: "учитель", PARENT: "родитель", STUDENT: "ученик", SECRETARY: "секретарь",
+    DEPUTY: "заместитель директора", DIRECTOR: "директор", ADMIN: "администратор журнала",
+}
 # Roles that see the whole school's registers (001 3.4, 3.7, 3.8, 3.9).
 WHOLE_SCHOOL = frozenset({ADMIN, DIRECTOR, DEPUTY, SECRETARY})
 
@@ -76,6 +80,9 @@ OWN_ACCOUNT = (
     ("can_this_form_post", "ResetMyPasswordView"),
 )
 
+# FAB's own ways to create a login with no person behind it.
+ORPHAN_LOGINS = {("can_add", "UserDBModelView"), ("can_post", "UserApi")}
+
 # Views' methods → the two permissions above. `info` is a write permission because
 # FAB's _info lists related rows for forms: only people who fill in forms need it.
 METHOD_PERMISSIONS = {
@@ -107,8 +114,11 @@ def apply_matrix(appbuilder):
                 wanted += [sm.add_permission_view_menu("menu_access", name) for name in (item, category) if name]
         wanted += [sm.add_permission_view_menu(perm, view) for perm, view in OWN_ACCOUNT]
         role.permissions = [pv for pv in dict.fromkeys(wanted) if pv is not None]
-    # The administrator holds every permission there is, FAB's security views included.
-    sm.find_role(ADMIN).permissions = sm.session.query(sm.permissionview_model).all()
+    # The administrator holds every permission there is, FAB's security views included,
+    # except adding logins that belong to nobody: logins are issued from the registers.
+    sm.find_role(ADMIN).permissions = [
+        pv for pv in sm.session.query(sm.permissionview_model).all()
+        if (pv.permission.name, pv.view_menu.name) not in ORPHAN_LOGINS]
     sm.session.commit()
 
 

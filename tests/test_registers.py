@@ -224,3 +224,35 @@ def test_dismissed_person_leaves_active_lists_and_their_login_stops(client, app)
     form = deputy.get("/classgroupview/add").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Staff, teacher_id).full_name not in form
+
+
+# ---------------------------------------------------------------- logins belong to people
+
+
+def test_admin_issues_a_login_to_a_person_of_the_registers(app, client):
+    with app.app_context():
+        staff = db.session.scalar(db.select(Staff).where(Staff.user_id.is_(None)))
+        pk, name = staff.id, staff.full_name
+    login(client, "admin")
+    assert client.get("/users/add").status_code == 403  # no logins that belong to nobody
+    weak = post_form(client, "/issuelogin/form", {"person": f"staff:{pk}", "role": "Teacher",
+                                                 "username": "new.teacher", "password": "123"})
+    assert "Пароль слишком простой" in weak.get_data(as_text=True)
+    res = post_form(client, "/issuelogin/form", {"person": f"staff:{pk}", "role": "Teacher",
+                                                "username": "new.teacher", "password": "Учитель2026года"})
+    assert res.status_code == 302
+    with app.app_context():
+        assert db.session.get(Staff, pk).user.username == "new.teacher"
+    taken = post_form(client, "/issuelogin/form", {"person": f"staff:{pk}", "role": "Teacher",
+                                                  "username": "other.login", "password": "Учитель2026года"})
+    assert f"У {name} уже есть логин" in taken.get_data(as_text=True)
+    fresh = app.test_client()
+    assert login(fresh, "new.teacher", "Учитель2026года").status_code == 302
+    assert fresh.get("/teachingassignmentview/list/").status_code == 200
+
+
+def test_only_the_administrator_issues_logins(client):
+    for user in ("director", "secretary", "teacher", "parent"):
+        fresh = client.application.test_client()
+        login(fresh, user)
+        assert fresh.get("/issuelogin/form").status_code == 403, user

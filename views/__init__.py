@@ -2,7 +2,8 @@
 
 
 def register_views(appbuilder):
-    from views import people, structure
+    from views import accounts, people, structure
 
     structure.register(appbuilder)
     people.register(appbuilder)
+    accounts.register(appbuilder)
