@@ -15,7 +15,7 @@ from sqlalchemy.orm import relationship
 
 from flask_appbuilder import Model
 
-from app.rules import fmt_date, today
+from app.rules import RuleError, fmt_date, today
 
 STAFF_ACTS = {"hire": "приём на работу", "transfer": "перевод", "dismissal": "увольнение"}
 STUDENT_ACTS = {"admission": "зачисление", "transfer": "перевод в другой класс", "withdrawal": "выбытие"}
@@ -307,3 +307,20 @@ class Guardianship(Model):
 
     def __str__(self):
         return f"{self.guardian} — {self.kinship} — {self.student}"
+
+
+# ---------------------------------------------------------------- rules of staff development
+
+
+def check_attestation(attestation):
+    if attestation.staff is None:
+        raise RuleError("Выберите сотрудника.", "staff")
+    if attestation.valid_until and attestation.valid_until <= attestation.decided_on:
+        raise RuleError("Срок действия должен заканчиваться позже даты решения.", "valid_until")
+
+
+def check_training_course(course):
+    if course.staff is None:
+        raise RuleError("Выберите сотрудника.", "staff")
+    if course.hours is not None and not 0 < course.hours <= 2000:
+        raise RuleError("Часов — от 1 до 2000.", "hours")

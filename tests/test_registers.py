@@ -256,3 +256,19 @@ def test_only_the_administrator_issues_logins(client):
         fresh = client.application.test_client()
         login(fresh, user)
         assert fresh.get("/issuelogin/form").status_code == 403, user
+
+
+def test_attestation_validity_must_end_after_the_decision(app, client):
+    with app.app_context():
+        staff = person_of_login("teacher").id
+    login(client, "deputy")
+    page = post_form(client, "/attestationview/add", {
+        "staff": str(staff), "category": "первая квалификационная категория", "decided_on": "20.11.2026",
+        "valid_until": "01.01.2020", "order_no": "5"})
+    assert "Срок действия должен заканчиваться позже даты решения." in page.get_data(as_text=True)
+    ok = post_form(client, "/attestationview/add", {
+        "staff": str(staff), "category": "первая квалификационная категория", "decided_on": "20.11.2026",
+        "valid_until": "20.11.2031", "order_no": "5"})
+    assert ok.status_code == 302
+    with app.app_context():
+        assert [a.valid_until for a in person_of_login("teacher").attestations] == [date(2031, 11, 20)]

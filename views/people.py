@@ -10,7 +10,7 @@ from app import registers
 from app.extensions import db
 from app.people import (
     ATTESTATION_CATEGORIES, KINSHIP, Attestation, Guardian, Guardianship, Position, Staff, StaffAct,
-    Student, StudentAct, TrainingCourse,
+    Student, StudentAct, TrainingCourse, check_attestation, check_training_course,
 )
 from app.rules import RuleError, require
 from app.structure import ClassGroup, SchoolYear
@@ -148,8 +148,7 @@ class AttestationView(JournalModelView):
     }
 
     def pre_add(self, item):
-        if item.valid_until and item.valid_until <= item.decided_on:
-            raise RuleError("Срок действия должен заканчиваться позже даты решения.", "valid_until")
+        check_attestation(item)
 
     pre_update = pre_add
 
@@ -169,8 +168,7 @@ class TrainingCourseView(JournalModelView):
     add_form_extra_fields = edit_form_extra_fields = {"finished_on": date_field("Окончены", required=True)}
 
     def pre_add(self, item):
-        if item.hours is not None and not 0 < item.hours <= 2000:
-            raise RuleError("Часов — от 1 до 2000.", "hours")
+        check_training_course(item)
 
     pre_update = pre_add
 
