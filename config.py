@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from flask_appbuilder.security.manager import AUTH_DB
 
+from security.passwords import validate_password
+
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 INSTANCE_DIR = os.environ.get("INSTANCE_DIR", os.path.join(BASE_DIR, "instance"))
 
@@ -64,7 +66,7 @@ AUTH_USER_REGISTRATION = False
 AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
-from security.passwords import validate_password as FAB_PASSWORD_COMPLEXITY_VALIDATOR  # noqa: E402
+FAB_PASSWORD_COMPLEXITY_VALIDATOR = validate_password
 
 # Login rate limiting needs both flags; storage is per process unless Redis is set.
 AUTH_RATE_LIMITED = _flag("AUTH_RATE_LIMITED", True)

@@ -324,3 +324,10 @@ def check_training_course(course):
         raise RuleError("Выберите сотрудника.", "staff")
     if course.hours is not None and not 0 < course.hours <= 2000:
         raise RuleError("Часов — от 1 до 2000.", "hours")
+
+
+def check_guardianship(link):
+    if link.student is None:
+        raise RuleError("Выберите ученика.", "student")
+    if link.guardian is None:
+        raise RuleError("Выберите родителя.", "guardian")

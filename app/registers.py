@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.people import Enrollment, Staff, StaffAct, Student, StudentAct
+from app.people import Enrollment, StaffAct, Student, StudentAct
 from app.rules import NeedsConfirmation, RuleError, fmt_date, require, today
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import false, or_, select, true
 from app.extensions import db
 from app.rules import today
 from app.people import Guardian, Guardianship, Staff, Student
-from app.structure import ClassGroup, Subgroup, TeachingAssignment, subgroup_student
-from security.roles import ADMIN, DIRECTOR, STUDENT, WHOLE_SCHOOL
+from app.structure import ClassGroup, Subgroup, TeachingAssignment
+from security.roles import STUDENT, WHOLE_SCHOOL
 
 
 class Person:
@@ -50,10 +50,6 @@ def role_names(user):
 
 def sees_whole_school(user):
     return bool(role_names(user) & WHOLE_SCHOOL)
-
-
-def may_edit_everything(user):
-    return bool(role_names(user) & {ADMIN, DIRECTOR})
 
 
 def is_student_account(user):
@@ -204,7 +200,3 @@ def active_staff():
 
 def current_students():
     return Student.classgroup_id.isnot(None)
-
-
-def subgroup_members(subgroup_id):
-    return select(subgroup_student.c.student_id).where(subgroup_student.c.subgroup_id == subgroup_id)

@@ -10,7 +10,7 @@ from app import registers
 from app.extensions import db
 from app.people import (
     ATTESTATION_CATEGORIES, KINSHIP, Attestation, Guardian, Guardianship, Position, Staff, StaffAct,
-    Student, StudentAct, TrainingCourse, check_attestation, check_training_course,
+    Student, StudentAct, TrainingCourse, check_attestation, check_guardianship, check_training_course,
 )
 from app.rules import RuleError, require
 from app.structure import ClassGroup, SchoolYear
@@ -238,7 +238,8 @@ class StudentActView(JournalModelView):
     datamodel = LoadingInterface(StudentAct, load=[joinedload(StudentAct.student), joinedload(StudentAct.from_class),
                                                    joinedload(StudentAct.to_class), joinedload(StudentAct.created_by)])
     class_permission_name = "StudentAct"
-    related_policies = {"student": lambda user: policy.current_students(), "to_class": open_classes}
+    related_policies = {"student": lambda user: policy.current_students() & policy.visible_students(user),
+                        "to_class": open_classes}
     list_title = "Движение учащихся"
     add_title = "Перевод или выбытие ученика"
     show_title = "Приказ о движении учащихся"
@@ -309,8 +310,7 @@ class GuardianshipView(JournalModelView):
     }
 
     def pre_add(self, item):
-        require(item.student, "Выберите ученика.", "student")
-        require(item.guardian, "Выберите родителя.", "guardian")
+        check_guardianship(item)
 
     pre_update = pre_add
 

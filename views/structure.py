@@ -1,8 +1,8 @@
 """School structure pages and the `classgroup` and `subject` REST resources (deputies, director)."""
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms import IntegerField, SelectField
+from wtforms.validators import DataRequired, NumberRange
 
 from app.extensions import db
 from app.people import Staff
