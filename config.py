@@ -108,5 +108,18 @@ MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
 MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "journal@localhost")
 
 # --- Journal rules -------------------------------------------------------------------
+# The school's mark scale (space-separated); «1» joins it when JOURNAL_MARK_ONE is on.
+JOURNAL_MARK_SCALE = os.environ.get("JOURNAL_MARK_SCALE", "2 3 4 5 н/а зач незач").split()
+JOURNAL_MARK_ONE = _flag("JOURNAL_MARK_ONE", False)
+# Entry windows in days after the lesson (0: the lesson day only; 001 3.6.3, 004 «Учитель» а, г, ж).
+JOURNAL_ENTRY_DAYS = int(os.environ.get("JOURNAL_ENTRY_DAYS", "0"))
+JOURNAL_WRITTEN_DAYS = int(os.environ.get("JOURNAL_WRITTEN_DAYS", "5"))  # grades 2–9
+JOURNAL_WRITTEN_DAYS_SENIOR = int(os.environ.get("JOURNAL_WRITTEN_DAYS_SENIOR", "7"))  # grades 10–11
+# Final marks: in the last days of the period, before the holidays (001 3.6.5).
+JOURNAL_FINAL_DAYS = int(os.environ.get("JOURNAL_FINAL_DAYS", "7"))
+# The same mark sent again by the same person within this many seconds is one mark (a double click).
+JOURNAL_REPEAT_SECONDS = int(os.environ.get("JOURNAL_REPEAT_SECONDS", "10"))
+HOMEWORK_FILE_MAX_BYTES = int(os.environ.get("HOMEWORK_FILE_MAX_BYTES", str(10 * 1024 * 1024)))
+MAX_CONTENT_LENGTH = HOMEWORK_FILE_MAX_BYTES + 1024 * 1024
 # Whether demo logins may exist: only `flask journal demo` turns the demo on.
 DEMO_PASSWORD = "demo"

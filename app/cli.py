@@ -28,8 +28,12 @@ def sync_roles_command():
 def setup_command(demo):
     from security.roles import apply_matrix
 
+    from app.journal import ensure_work_types
+
     upgrade()
     apply_matrix(current_app.appbuilder)
+    ensure_work_types(db.session)
+    db.session.commit()
     if demo and database_is_empty():
         summary = create_demo()
         click.echo(f"Создана демо-школа: {summary}")
@@ -64,6 +68,9 @@ def create_demo():
     from app.demo import create_demo_school
     from app.rules import today
 
+    from app.journal import ensure_work_types
+
+    ensure_work_types(db.session)
     summary = create_demo_school(db.session, today())
     sm = current_app.appbuilder.sm
     password = current_app.config["DEMO_PASSWORD"]

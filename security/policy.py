@@ -9,13 +9,14 @@ Who a user *is* (a staff member, a student, a guardian) comes from the person
 record that names the login; it is looked up once per request.
 """
 from flask import g, has_request_context
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
 
 from app.extensions import db
 from app.rules import today
-from app.people import Guardian, Guardianship, Staff, Student
-from app.structure import ClassGroup, Subgroup, TeachingAssignment
-from security.roles import STUDENT, WHOLE_SCHOOL
+from app.journal import LATE, Absence, Correction, FinalMark, Homework, JournalChange, Lesson, Mark
+from app.people import Enrollment, Guardian, Guardianship, Staff, Student
+from app.structure import ClassGroup, Subgroup, TeachingAssignment, subgroup_student
+from security.roles import JOURNAL_ADMINISTRATION, STUDENT, WHOLE_SCHOOL
 
 
 class Person:
@@ -30,17 +31,20 @@ class Person:
 
 
 def person_of(user):
-    """The person record(s) of a login, cached for the request."""
+    """The person record(s) of a login, read in one statement and cached for the request."""
     if user is None or not getattr(user, "id", None):
         return Person()
     cache = g.setdefault("_people", {}) if has_request_context() else {}
     if user.id not in cache:
-        session = db.session
-        cache[user.id] = Person(
-            staff=session.scalar(select(Staff).where(Staff.user_id == user.id)),
-            student=session.scalar(select(Student).where(Student.user_id == user.id)),
-            guardian=session.scalar(select(Guardian).where(Guardian.user_id == user.id)),
-        )
+        login = type(user)
+        leads = exists(select(ClassGroup.id).where(ClassGroup.class_teacher_id == Staff.id))
+        staff, student, guardian, leads_a_class = db.session.execute(
+            select(Staff, Student, Guardian, leads).select_from(login)
+            .outerjoin(Staff, Staff.user_id == login.id).outerjoin(Student, Student.user_id == login.id)
+            .outerjoin(Guardian, Guardian.user_id == login.id).where(login.id == user.id)
+        ).first() or (None, None, None, False)
+        cache[user.id] = Person(staff=staff, student=student, guardian=guardian)
+        cache[user.id].leads = bool(leads_a_class and staff is not None)
     return cache[user.id]
 
 
@@ -145,7 +149,7 @@ def leads_a_class(user):
     if not hasattr(person, "leads"):
         person.leads = db.session.scalar(
             select(ClassGroup.id).where(ClassGroup.class_teacher_id == person.staff.id).limit(1)) is not None
-    return person.leads
+    return person.leads  # read with the person (person_of) unless the person was built by hand
 
 
 def led_students(user):
@@ -200,3 +204,171 @@ def active_staff():
 
 def current_students():
     return Student.classgroup_id.isnot(None)
+
+
+# ------------------------------------------------------------------ the journal
+
+
+class JournalWriter:
+    """Who is writing to the journal, as the rules of app/journal_entry.py need it."""
+
+    def __init__(self, user_id, staff_id=None, administration=False):
+        self.user_id, self.staff_id, self.administration = user_id, staff_id, administration
+
+
+def journal_writer(user):
+    if user is None or not getattr(user, "id", None) or is_student_account(user):
+        return JournalWriter(None)
+    person = person_of(user)
+    return JournalWriter(user.id, person.staff_id, bool(role_names(user) & JOURNAL_ADMINISTRATION))
+
+
+def teaches_lesson(writer, lesson):
+    """The teacher of the lesson, its substitute, or the teacher the assignment has now."""
+    if writer.staff_id is None:
+        return False
+    return writer.staff_id in (lesson.teacher_id, lesson.substitute_id, lesson.assignment.teacher_id)
+
+
+def may_write_lesson(writer, lesson):
+    """Marks, attendance, topic and homework: the lesson's teachers, deputies, the director
+    (001 3.6.1, 3.7, 3.9; 004 «Учитель» б). Parents and students never."""
+    return writer.administration or teaches_lesson(writer, lesson)
+
+
+def may_set_absence_reason(writer, lesson, reason):
+    """Б/У/Н are the class teacher's (004 «Классный руководитель» а); «О» (late) is
+    also the lesson's teacher's, who sees the student come in."""
+    if writer.administration:
+        return True
+    if reason == LATE and teaches_lesson(writer, lesson):
+        return True
+    return writer.staff_id is not None and lesson.classgroup.class_teacher_id == writer.staff_id
+
+
+def may_decide_corrections(writer):
+    return writer.administration
+
+
+def writable_lessons(user):
+    """Lessons a user may write to: all for deputies and the director, their own (or
+    covered) lessons for a teacher, none for anybody else."""
+    writer = journal_writer(user)
+    if writer.administration:
+        return true()
+    if writer.staff_id is None:
+        return false()
+    return or_(Lesson.teacher_id == writer.staff_id, Lesson.substitute_id == writer.staff_id,
+               Lesson.assignment_id.in_(select(TeachingAssignment.id)
+                                        .where(TeachingAssignment.teacher_id == writer.staff_id)))
+
+
+def _family_lessons(person):
+    """Lessons of the classes (and groups) of a family's children, any date."""
+    ids = [s.id for s in (person.student,) if s is not None]
+    children = select(Student.id).where(or_(
+        Student.id.in_(_children_ids(person.guardian.id)) if person.guardian is not None else false(),
+        Student.id.in_(ids) if ids else false()))
+    classes = select(Enrollment.classgroup_id).where(Enrollment.student_id.in_(children))
+    groups = select(subgroup_student.c.subgroup_id).where(subgroup_student.c.student_id.in_(children))
+    return Lesson.classgroup_id.in_(classes) & (Lesson.subgroup_id.is_(None) | Lesson.subgroup_id.in_(groups))
+
+
+def visible_lessons(user):
+    """The administration sees every lesson; a teacher the lessons they teach or cover
+    and every lesson of the class they lead; a family the lessons of its children."""
+    if sees_whole_school(user):
+        return true()
+    person = person_of(user)
+    conditions = []
+    if person.staff is not None:
+        conditions += [writable_lessons(user), Lesson.classgroup_id.in_(_led_class_ids(person.staff.id))]
+    if person.guardian is not None or person.student is not None:
+        conditions.append(_family_lessons(person))
+    return or_(*conditions) if conditions else false()
+
+
+def _records_of_visible_lessons(model, user):
+    """Marks or absences: on lessons the user sees, and for a family only their own."""
+    if sees_whole_school(user):
+        return true()
+    person = person_of(user)
+    conditions = []
+    if person.staff is not None:
+        conditions.append(model.lesson_id.in_(select(Lesson.id).where(visible_lessons(user))))
+    if person.guardian is not None or person.student is not None:
+        conditions.append(model.student_id.in_(select(Student.id).where(family_students(user))))
+    return or_(*conditions) if conditions else false()
+
+
+def visible_marks(user):
+    return _records_of_visible_lessons(Mark, user) & Mark.retracted_at.is_(None)
+
+
+def visible_absences(user):
+    return _records_of_visible_lessons(Absence, user) & Absence.retracted_at.is_(None)
+
+
+def visible_homework(user):
+    return Homework.lesson_id.in_(select(Lesson.id).where(visible_lessons(user)))
+
+
+def visible_final_marks(user):
+    """Final marks: the administration all; a teacher those of the subjects and classes
+    they teach and of the class they lead; a family its own."""
+    if sees_whole_school(user):
+        return FinalMark.retracted_at.is_(None)
+    person = person_of(user)
+    conditions = []
+    if person.staff is not None:
+        taught = select(Enrollment.student_id).join(
+            TeachingAssignment, TeachingAssignment.classgroup_id == Enrollment.classgroup_id
+        ).where(TeachingAssignment.teacher_id == person.staff.id,
+                TeachingAssignment.subject_id == FinalMark.subject_id)
+        conditions += [FinalMark.student_id.in_(taught), FinalMark.student_id.in_(
+            select(Enrollment.student_id).where(Enrollment.classgroup_id.in_(_led_class_ids(person.staff.id))))]
+    if person.guardian is not None or person.student is not None:
+        conditions.append(FinalMark.student_id.in_(select(Student.id).where(family_students(user))))
+    return (or_(*conditions) if conditions else false()) & FinalMark.retracted_at.is_(None)
+
+
+def visible_corrections(user):
+    """Deputies and the director decide every correction; a teacher sees the ones they asked for."""
+    writer = journal_writer(user)
+    if sees_whole_school(user):
+        return true()
+    return Correction.requested_by_id == writer.user_id if writer.user_id else false()
+
+
+def visible_journal_changes(user):
+    """The audit trail: the administration all of it; a teacher the changes on their lessons."""
+    if sees_whole_school(user):
+        return true()
+    if person_of(user).staff is None:
+        return false()
+    return JournalChange.lesson_id.in_(select(Lesson.id).where(visible_lessons(user)))
+
+
+def visible_work_types(user):
+    return true()
+
+
+def may_write_assignment(writer, assignment):
+    """Whether the grid of this assignment opens for entry at all (a substitute's single
+    lesson opens by may_write_lesson)."""
+    return writer.administration or (writer.staff_id is not None and writer.staff_id == assignment.teacher_id)
+
+
+def may_give_final_marks(writer, assignment):
+    """Final marks are the subject teacher's (001 3.6.5), and the administration's."""
+    return may_write_assignment(writer, assignment)
+
+
+def teaches_subject_to(user, student, subject):
+    """Whether the user teaches this subject in the student's current class (final marks, 001 3.6.5)."""
+    writer = journal_writer(user)
+    if writer.staff_id is None or student is None or subject is None:
+        return False
+    return db.session.scalar(select(TeachingAssignment.id).where(
+        TeachingAssignment.teacher_id == writer.staff_id, TeachingAssignment.subject_id == subject.id,
+        TeachingAssignment.classgroup_id == student.classgroup_id).limit(1)) is not None

@@ -21,11 +21,18 @@ ROLE_TITLES = {
 }
 # Roles that see the whole school's registers (001 3.4, 3.7, 3.8, 3.9).
 WHOLE_SCHOOL = frozenset({ADMIN, DIRECTOR, DEPUTY, SECRETARY})
+# Roles that may write anywhere in the journal, every change audited (001 3.7, 3.9; 004).
+# The administrator and the secretary read the journal but do not keep it.
+JOURNAL_ADMINISTRATION = frozenset({DIRECTOR, DEPUTY})
 
 STRUCTURE = ("SchoolYear", "Period", "ClassGroup", "Subgroup", "Subject", "TeachingAssignment")
 STAFF_REGISTER = ("Staff", "StaffAct", "Position")
 STAFF_DEVELOPMENT = ("Attestation", "TrainingCourse")
 STUDENT_REGISTER = ("Student", "StudentAct", "Guardian")
+# The journal: the grid page, its records and their REST resources.
+JOURNAL_RECORDS = ("Journal", "Lesson", "Mark", "Absence", "FinalMark", "Homework")
+JOURNAL_SETUP = ("WorkType", "PlanTopic")
+DECIDE = ("can_read", "can_decide")
 
 
 def _grant(resources, perms):
@@ -37,11 +44,15 @@ MATRIX = {
     DIRECTOR: {
         **_grant(STRUCTURE, WRITE), **_grant(STAFF_REGISTER, WRITE),
         **_grant(STAFF_DEVELOPMENT, WRITE), **_grant(STUDENT_REGISTER, WRITE),
+        **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, WRITE),
+        "Correction": DECIDE, "JournalChange": READ,
     },
     # Deputies keep the structure and staff development, and see everything else (001 3.7, 004).
     DEPUTY: {
         **_grant(STRUCTURE, WRITE), **_grant(STAFF_REGISTER, READ),
         **_grant(STAFF_DEVELOPMENT, WRITE), **_grant(STUDENT_REGISTER, READ),
+        **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, WRITE),
+        "Correction": DECIDE, "JournalChange": READ,
     },
     # The secretary keeps both registers by orders (001 3.8).
     SECRETARY: {
@@ -52,17 +63,22 @@ MATRIX = {
     TEACHER: {
         "ClassGroup": READ, "Subgroup": READ, "Subject": READ, "TeachingAssignment": READ,
         "Student": READ, "MyClass": WRITE, "MyClassGuardian": WRITE,
+        **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, READ),
+        "Correction": READ, "JournalChange": READ,
     },
     # Parents and students read their own family's data only (001 3.10, 004 3.6).
-    PARENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ},
-    STUDENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ},
+    PARENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ,
+             **_grant(("Lesson", "Mark", "Absence", "FinalMark", "Homework", "FamilyMarks"), READ)},
+    STUDENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ,
+              **_grant(("Lesson", "Mark", "Absence", "FinalMark", "Homework", "FamilyMarks"), READ)},
 }
 # Menu entries per role, where a role reads more than its menu should offer (a parent
 # reads their child through the Student resource, but the register is not their page).
 MENUS = {
-    TEACHER: {"Classes", "Subgroups", "Subjects", "Assignments", "MyClass", "MyClassGuardians"},
-    PARENT: {"MyFamily"},
-    STUDENT: {"MyFamily"},
+    TEACHER: {"Classes", "Subgroups", "Subjects", "Assignments", "MyClass", "MyClassGuardians",
+              "Journal", "Lessons", "Marks", "Absences", "FinalMarks", "Corrections", "WorkTypes"},
+    PARENT: {"MyFamily", "FamilyMarks"},
+    STUDENT: {"MyFamily", "FamilyMarks"},
 }
 
 # Menu entries shown only to class teachers (the class teacher is not a role: it
@@ -93,6 +109,7 @@ METHOD_PERMISSIONS = {
     "post": "write", "put": "write", "info": "write",
     "api_read": "read", "api_get": "read", "api_column_add": "write", "api_column_edit": "write",
     "api_create": "write", "api_update": "write",
+    "approve": "decide", "reject": "decide",
 }
 
 

@@ -2,8 +2,10 @@
 
 
 def register_views(appbuilder):
-    from views import accounts, people, structure
+    from views import accounts, journal, journal_grid, people, structure
 
+    journal_grid.register(appbuilder)
+    journal.register(appbuilder)
     structure.register(appbuilder)
     people.register(appbuilder)
     accounts.register(appbuilder)

@@ -1,0 +1,349 @@
+"""The journal grid: the page a teacher lives in, and the JSON its cells save through.
+
+Thin, like every view: it reads the grid (app/grid.py), hands each save to a rule of
+app/journal_entry.py and answers what the rule said. Refusals are 422 with the Russian
+message (and whether a correction is possible), conflicting saves 409 with what the
+cell holds now. CSRF protects every POST (the page sends its token in X-CSRFToken).
+"""
+from datetime import date
+
+from flask import Response, abort, jsonify, request
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app import grid as journal_grid
+from app import journal_entry as entry
+from app.extensions import db
+from app.journal import FINAL_KINDS, HomeworkFile, Lesson, Mark, WorkType
+from app.people import Student
+from app.rules import RuleError, fmt_date
+from app.structure import ClassGroup, Period, TeachingAssignment
+from security import policy
+from views.base import acting_user
+
+PERMISSIONS = {
+    "index": "read", "grid": "read", "homework_file": "read",
+    "cell": "write", "lesson": "write", "new_lesson": "write", "final": "write", "correction": "write",
+    "attach": "write",
+}
+
+
+class JournalView(BaseView):
+    route_base = "/journal"
+    class_permission_name = "Journal"
+    method_permission_name = PERMISSIONS
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        """The classes, groups and subjects the user may open, by class."""
+        assignments = db.session.scalars(
+            select(TeachingAssignment).join(TeachingAssignment.classgroup)
+            .options(joinedload(TeachingAssignment.classgroup), joinedload(TeachingAssignment.subject),
+                     joinedload(TeachingAssignment.subgroup), joinedload(TeachingAssignment.teacher))
+            .where(policy.visible_assignments(acting_user()), _current_year())
+            .order_by(ClassGroup.grade, ClassGroup.letter, TeachingAssignment.subject_id,
+                      TeachingAssignment.subgroup_id)
+        ).all()
+        writer = policy.journal_writer(acting_user())
+        own = [a for a in assignments if writer.staff_id == a.teacher_id]
+        return self.render_template("journal_index.html", assignments=assignments, own=own)
+
+    @expose("/<int:assignment_id>")
+    @has_access
+    def grid(self, assignment_id):
+        assignment, periods = journal_grid.load_assignment(assignment_id, policy.visible_assignments(acting_user()))
+        if assignment is None:
+            abort(404)
+        period = journal_grid.choose_period(periods, request.args.get("period", type=int))
+        data = journal_grid.load_grid(assignment, periods, period)
+        writer = policy.journal_writer(acting_user())
+        columns = _columns(data, writer)
+        return self.render_template(
+            "journal_grid.html", grid=data, columns=columns, rows=_rows(data, columns, writer),
+            may_write=any(c["writable"] for c in columns), scale=entry.mark_scale(),
+            lessons_json=_lessons_json(data, columns),
+        )
+
+    # ---- saving ---------------------------------------------------------------------
+
+    @expose("/<int:assignment_id>/cell", methods=["POST"])
+    @has_access
+    def cell(self, assignment_id):
+        def save(writer, data):
+            lesson = _lesson(writer, assignment_id, data.get("lesson"))
+            student = _student(data.get("student"))
+            work_type = _work_type(data.get("work_type"))
+            try:
+                marks, absence = entry.save_cell(writer, lesson, student, str(data.get("text") or ""),
+                                                 data.get("expected"), "grid", work_type=work_type)
+            except entry.Conflict as err:
+                db.session.rollback()
+                marks, absence = entry.cell_state(lesson.id, student.id)
+                return {"error": err.message, "text": entry.cell_text(marks, absence)}, 409
+            return {"text": entry.cell_text(marks, absence), "marks": [_mark_json(m) for m in marks]}, 200
+
+        return _answer(save)
+
+    @expose("/<int:assignment_id>/lesson/<int:lesson_id>", methods=["POST"])
+    @has_access
+    def lesson(self, assignment_id, lesson_id):
+        def save(writer, data):
+            lesson = _lesson(writer, assignment_id, lesson_id)
+            entry.edit_lesson(writer, lesson, "grid", topic=data.get("topic"), homework=data.get("homework"),
+                              work_type=_work_type(data.get("work_type")), due_on=_date(data.get("due_on")))
+            return {"topic": lesson.topic, "homework": lesson.homework.text if lesson.homework else ""}, 200
+
+        return _answer(save)
+
+    @expose("/<int:assignment_id>/lessons", methods=["POST"])
+    @has_access
+    def new_lesson(self, assignment_id):
+        def save(writer, data):
+            assignment = db.session.get(TeachingAssignment, assignment_id)
+            if assignment is None:
+                abort(404)
+            day = _date(data.get("date"))
+            number = data.get("number")
+            lesson = entry.create_lesson(writer, assignment, day, int(number) if str(number or "").isdigit()
+                                         else None, "grid", topic=data.get("topic") or "")
+            return {"id": lesson.id}, 201
+
+        return _answer(save)
+
+    @expose("/<int:assignment_id>/final", methods=["POST"])
+    @has_access
+    def final(self, assignment_id):
+        def save(writer, data):
+            assignment = _assignment(assignment_id)
+            student = _student(data.get("student"))
+            period = db.session.get(Period, data.get("period")) if data.get("period") else None
+            _check_in_class(assignment, student)
+            mark = entry.set_final_mark(
+                writer, student, assignment.subject, assignment.classgroup.school_year, data.get("kind"),
+                str(data.get("value") or ""), "grid", period=period,
+                teaches=policy.may_give_final_marks(writer, assignment), reason=data.get("reason") or "",
+                version=data.get("version"))
+            return {"value": mark.value if mark else "", "version": mark.version if mark else None}, 200
+
+        return _answer(save)
+
+    @expose("/<int:assignment_id>/correction", methods=["POST"])
+    @has_access
+    def correction(self, assignment_id):
+        def save(writer, data):
+            assignment = _assignment(assignment_id)
+            student = _student(data.get("student"))
+            if data.get("kind"):
+                _check_in_class(assignment, student)
+                period = db.session.get(Period, data.get("period")) if data.get("period") else None
+                final = {"subject": assignment.subject, "year": assignment.classgroup.school_year,
+                         "kind": data["kind"], "period": period,
+                         "teaches": policy.may_give_final_marks(writer, assignment)}
+                item = entry.request_correction(writer, "grid", data.get("reason"), student,
+                                                str(data.get("value") or ""), final=final)
+            else:
+                lesson = _lesson(writer, assignment_id, data.get("lesson"))
+                mark = db.session.scalar(select(Mark).where(
+                    Mark.id == data.get("mark"), Mark.lesson_id == lesson.id,
+                    Mark.student_id == student.id)) if data.get("mark") else None
+                item = entry.request_correction(writer, "grid", data.get("reason"), student,
+                                                str(data.get("value") or ""), mark=mark, lesson=lesson,
+                                                absence=None)
+            return {"id": item.id, "message": "Исправление отправлено заместителю директора на утверждение."}, 201
+
+        return _answer(save)
+
+    @expose("/<int:assignment_id>/lesson/<int:lesson_id>/files", methods=["POST"])
+    @has_access
+    def attach(self, assignment_id, lesson_id):
+        def save(writer, _data):
+            lesson = _lesson(writer, assignment_id, lesson_id)
+            upload = request.files.get("file")
+            if upload is None:
+                raise RuleError("Выберите файл.", "file")
+            attached = entry.attach_homework_file(writer, lesson, upload.filename, upload.mimetype,
+                                                  upload.read(), "grid")
+            return {"id": attached.id, "filename": attached.filename}, 201
+
+        return _answer(save, json_body=False)
+
+    @expose("/file/<int:file_id>")
+    @has_access
+    def homework_file(self, file_id):
+        attached = db.session.get(HomeworkFile, file_id)
+        if attached is None or attached.retracted_at is not None:
+            abort(404)
+        visible = db.session.scalar(select(Lesson.id).where(
+            Lesson.id == attached.homework.lesson_id, policy.visible_lessons(acting_user())))
+        if visible is None:
+            abort(404)
+        return Response(attached.data, mimetype="application/octet-stream", headers={
+            "Content-Disposition": _attachment_header(attached.filename),
+            "X-Content-Type-Options": "nosniff"})
+
+
+# ------------------------------------------------------------------ the page's layout
+
+
+def _columns(data, writer):
+    """One column per lesson, with what the page needs to know about entering into it."""
+    today = data.today
+    columns = []
+    for lesson in data.lessons:
+        work_type = data.work_types.get(lesson.work_type_id)
+        until = data.open_until(lesson)  # by the column's work type: written works stay open longer
+        columns.append({
+            "lesson": lesson, "day": lesson.date.strftime("%d.%m"), "future": lesson.date > today,
+            "today": lesson.date == today, "work_type": work_type.short_name if work_type else "",
+            "writable": policy.may_write_lesson(writer, lesson), "until": until, "label": f"{fmt_date(lesson.date)}, {lesson.number}-й урок",
+            "title": f"{fmt_date(lesson.date)}, {lesson.number}-й урок: {lesson.topic or 'тема не записана'}",
+        })
+    return columns
+
+
+def _rows(data, columns, writer):
+    """Each student's cells: editable, closed but correctable, closed, or not in the class that day."""
+    today = data.today
+    finals_open = {kind: data.final_window(kind) for kind in ("period", "year")}
+    may_finals = policy.may_give_final_marks(writer, data.assignment)
+    rows = []
+    for row in data.rows:
+        cells = []
+        for column in columns:
+            lesson = column["lesson"]
+            cell = data.cell(lesson, row)
+            text = cell.text
+            if not row.enrolled_on(lesson.date):
+                cells.append({"mode": "out"})
+                continue
+            tip = "; ".join(f"{m[1]} — {data.work_types[m[2]].name}" + (f": {m[3]}" if m[3] else "")
+                            for m in cell.marks if m[2] in data.work_types)
+            if column["writable"] and not column["future"] and today <= column["until"]:
+                mode = "edit"
+            elif column["writable"] and not column["future"]:
+                mode = "fix"
+                tip = (tip + ". " if tip else "") + f"Срок ввода истёк {fmt_date(column['until'])}: Enter — исправление"
+            else:
+                mode = "view"
+            cells.append({"mode": mode, "text": text, "lesson": lesson.id, "label": column["label"], "tip": tip,
+                          "future": column["future"], "marks": " ".join(str(m[0]) for m in cell.marks)})
+        finals = []
+        for kind, label in (("period", data.period.title), ("year", "годовая")):
+            mark = data.finals.get((row.student.id, kind))
+            first, last = finals_open[kind]
+            finals.append({"kind": kind, "label": label, "value": mark.value if mark else "",
+                           "version": mark.version if mark else None,
+                           "editable": may_finals and first <= today <= last,
+                           "fixable": may_finals and today > last})
+        rows.append({"id": row.student.id, "name": row.student.full_name, "cells": cells,
+                     "average": _average_text(data.average(row)), "finals": finals})
+    return rows
+
+
+def _average_text(value):
+    return f"{value:.2f}".replace(".", ",") if value is not None else ""
+
+
+def _lessons_json(data, columns):
+    return {str(c["lesson"].id): {
+        "title": f"{c['label']}", "topic": c["lesson"].topic, "homework": data.homework.get(c["lesson"].id, ""),
+        "work_type": c["lesson"].work_type_id, "writable": c["writable"] and data.today <= c["until"] or
+        (c["writable"] and c["future"]),
+    } for c in columns}
+
+
+# ------------------------------------------------------------------ helpers of this page
+
+
+def _current_year():
+    from app.structure import SchoolYear
+
+    return ClassGroup.school_year_id.in_(select(SchoolYear.id).where(SchoolYear.is_current.is_(True)))
+
+
+def _answer(save, json_body=True):
+    """Run a save; commit it, or roll back and answer the rule's message."""
+    data = request.get_json(silent=True) if json_body else {}
+    if json_body and not isinstance(data, dict):
+        return jsonify(error="Ожидается JSON-объект."), 400
+    writer = policy.journal_writer(acting_user())
+    try:
+        body, status = save(writer, data)
+        if status < 300:
+            db.session.commit()
+        return jsonify(body), status
+    except RuleError as err:
+        db.session.rollback()
+        return jsonify(error=err.message, field=err.field,
+                       correctable=bool(getattr(err, "correctable", False))), 422
+
+
+def _assignment(assignment_id):
+    assignment = db.session.scalar(select(TeachingAssignment).where(
+        TeachingAssignment.id == assignment_id, policy.visible_assignments(acting_user())))
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+def _lesson(writer, assignment_id, lesson_id):
+    try:
+        lesson_id = int(lesson_id)
+    except (TypeError, ValueError):
+        raise RuleError("Не указан урок.", "lesson")
+    lesson = entry.lesson_for_writing(writer, lesson_id)
+    if lesson.assignment_id != assignment_id:
+        raise RuleError("Урок из другого журнала.", "lesson")
+    return lesson
+
+
+def _student(student_id):
+    student = db.session.get(Student, student_id) if isinstance(student_id, int) else None
+    if student is None:
+        raise RuleError("Ученик не найден.", "student")
+    return student
+
+
+def _work_type(work_type_id):
+    if work_type_id in (None, ""):
+        return None
+    work_type = db.session.get(WorkType, work_type_id) if str(work_type_id).isdigit() else None
+    if work_type is None:
+        raise RuleError("Такого вида работы нет.", "work_type")
+    return work_type
+
+
+def _date(value):
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise RuleError("Дата пишется как ДД.ММ.ГГГГ.", "date")
+
+
+def _check_in_class(assignment, student):
+    from app.people import Enrollment
+
+    found = db.session.scalar(select(Enrollment.id).where(
+        Enrollment.student_id == student.id, Enrollment.classgroup_id == assignment.classgroup_id))
+    if found is None:
+        raise RuleError(f"{student.full_name} не учится в {assignment.classgroup.name}.", "student")
+
+
+def _mark_json(mark):
+    return {"id": mark.id, "value": mark.value, "work_type": mark.work_type_id, "version": mark.version}
+
+
+def _attachment_header(filename):
+    from urllib.parse import quote
+
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+def register(appbuilder):
+    appbuilder.add_view(JournalView, "Journal", label="Журнал", icon="fa-book", category="Журнал",
+                        category_label="Журнал")

@@ -1,0 +1,220 @@
+/* The journal grid: spreadsheet-like entry. Each cell saves on its own (no page reload);
+ * a refused value shows the server's Russian message and the cell keeps what it had. */
+(function () {
+  "use strict";
+  var table = document.getElementById("journal-grid");
+  if (!table) { return; }
+  var status = document.getElementById("journal-status");
+  var lessons = JSON.parse(document.getElementById("journal-lessons").textContent);
+  var csrf = table.dataset.csrf;
+  var pending = new WeakMap();
+
+  function say(text, kind) {
+    status.textContent = text;
+    status.className = "journal-status " + (kind || "");
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"},
+      body: JSON.stringify(body)
+    }).then(function (res) {
+      return res.json().catch(function () { return {error: "Сервер не ответил (код " + res.status + ")."}; })
+        .then(function (data) { return {status: res.status, data: data}; });
+    }, function () { return {status: 0, data: {error: "Нет связи с сервером: запись не сохранена."}}; });
+  }
+
+  function rowOf(el) { return el.closest("tr"); }
+  function studentOf(el) { return parseInt(rowOf(el).dataset.s, 10); }
+  function nameOf(el) { return rowOf(el).querySelector("th.name").textContent; }
+
+  function flash(el, cls) {
+    var td = el.closest("td");
+    td.classList.remove("saved", "refused");
+    void td.offsetWidth;
+    td.classList.add(cls);
+  }
+
+  // ---- cells -------------------------------------------------------------------------
+  function saveCell(input) {
+    var text = input.value.trim();
+    if (text === input.dataset.saved || pending.get(input)) { return Promise.resolve(); }
+    pending.set(input, true);
+    input.classList.add("saving");
+    return post(table.dataset.cellUrl, {
+      lesson: parseInt(input.dataset.l, 10), student: studentOf(input), text: text, expected: input.dataset.saved
+    }).then(function (r) {
+      pending.delete(input);
+      input.classList.remove("saving");
+      if (r.status === 200) {
+        input.value = input.dataset.saved = r.data.text;
+        flash(input, "saved");
+        say("Сохранено: " + nameOf(input) + " — " + (r.data.text || "пусто") + ".", "ok");
+      } else if (r.status === 409) {
+        input.value = input.dataset.saved = r.data.text;
+        flash(input, "refused");
+        say(r.data.error, "error");
+      } else {
+        input.value = input.dataset.saved;
+        flash(input, "refused");
+        say((r.data.error || "Не сохранено.") + (r.data.correctable ? " Нажмите Enter на клетке, чтобы запросить исправление." : ""), "error");
+        if (r.data.correctable) { input.dataset.correctable = "1"; }
+      }
+    });
+  }
+
+  var cells = Array.prototype.slice.call(table.querySelectorAll("tbody .cell, tbody .final-mark"));
+  function focusable(el) { return el.tagName === "INPUT" || el.getAttribute("tabindex") === "0"; }
+
+  function neighbour(el, dRow, dCol) {
+    var td = el.closest("td"), tr = td.parentElement;
+    var col = Array.prototype.indexOf.call(tr.children, td);
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var r = rows.indexOf(tr);
+    for (var step = 1; step < 200; step++) {
+      var rr = r + dRow * step, cc = col + dCol * step;
+      if (rr < 0 || rr >= rows.length || cc < 0 || cc >= rows[rr].children.length) { return null; }
+      var target = rows[rr].children[cc].querySelector(".cell, .final-mark");
+      if (target && focusable(target)) { return target; }
+      if (dRow !== 0 && dCol === 0) { continue; }
+    }
+    return null;
+  }
+
+  function move(el, dRow, dCol) {
+    var next = neighbour(el, dRow, dCol);
+    if (next) { next.focus(); if (next.select) { next.select(); } }
+  }
+
+  table.addEventListener("keydown", function (e) {
+    var el = e.target;
+    if (!el.classList || !(el.classList.contains("cell") || el.classList.contains("final-mark"))) { return; }
+    var isInput = el.tagName === "INPUT";
+    var atStart = !isInput || (el.selectionStart === 0 && el.selectionEnd === 0);
+    var atEnd = !isInput || el.selectionStart === el.value.length;
+    var all = isInput && el.selectionStart === 0 && el.selectionEnd === el.value.length;
+    if (e.key === "ArrowDown") { e.preventDefault(); move(el, 1, 0); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); move(el, -1, 0); }
+    else if (e.key === "ArrowLeft" && (atStart || all)) { e.preventDefault(); move(el, 0, -1); }
+    else if (e.key === "ArrowRight" && (atEnd || all)) { e.preventDefault(); move(el, 0, 1); }
+    else if (e.key === "Enter") {
+      e.preventDefault();
+      if (isInput && el.dataset.correctable !== "1") { el.blur(); move(el, 1, 0); }
+      else { openCorrection(el); }
+    } else if (e.key === "Escape" && isInput) { el.value = el.dataset.saved; }
+  });
+
+  table.addEventListener("change", function (e) {
+    if (e.target.classList.contains("cell")) { saveCell(e.target); }
+    else if (e.target.classList.contains("final-mark")) { saveFinal(e.target); }
+  });
+  table.addEventListener("focusin", function (e) {
+    if (e.target.tagName === "INPUT") { e.target.select(); }
+  });
+  table.addEventListener("dblclick", function (e) {
+    var el = e.target.closest(".ro .cell, .final-mark.fixable");
+    if (el) { openCorrection(el); }
+  });
+
+  // ---- final marks --------------------------------------------------------------------
+  function saveFinal(input) {
+    if (pending.get(input)) { return; }
+    pending.set(input, true);
+    post(table.dataset.finalUrl, {
+      student: studentOf(input), kind: input.dataset.kind, period: parseInt(table.dataset.period, 10),
+      value: input.value.trim(), version: input.dataset.version ? parseInt(input.dataset.version, 10) : null
+    }).then(function (r) {
+      pending.delete(input);
+      if (r.status === 200) {
+        input.value = input.dataset.saved = r.data.value;
+        input.dataset.version = r.data.version || "";
+        flash(input, "saved");
+        say("Итоговая отметка сохранена: " + nameOf(input) + " — " + (r.data.value || "пусто") + ".", "ok");
+      } else {
+        input.value = input.dataset.saved;
+        flash(input, "refused");
+        say(r.data.error || "Не сохранено.", "error");
+      }
+    });
+  }
+
+  // ---- corrections ----------------------------------------------------------------------
+  var correctionPanel = document.getElementById("correction-panel");
+  var correctionTarget = null;
+  function openCorrection(el) {
+    if (!el.dataset.l && !el.dataset.kind) { return; }
+    correctionTarget = el;
+    var lesson = el.dataset.l ? lessons[el.dataset.l] : null;
+    var current = el.tagName === "INPUT" ? el.dataset.saved : el.textContent.trim();
+    document.getElementById("correction-what").textContent = nameOf(el) + ", " +
+      (lesson ? lesson.title : "итоговая отметка") + ": сейчас «" + (current || "пусто") + "»";
+    document.getElementById("correction-value").value = "";
+    document.getElementById("correction-reason").value = "";
+    correctionPanel.hidden = false;
+    document.getElementById("correction-value").focus();
+  }
+  document.getElementById("correction-close").addEventListener("click", function () {
+    correctionPanel.hidden = true;
+    if (correctionTarget) { correctionTarget.focus(); }
+  });
+  document.getElementById("correction-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var el = correctionTarget;
+    var body = {student: studentOf(el), value: document.getElementById("correction-value").value.trim(),
+                reason: document.getElementById("correction-reason").value.trim()};
+    if (el.dataset.kind) { body.kind = el.dataset.kind; body.period = parseInt(table.dataset.period, 10); }
+    else {
+      body.lesson = parseInt(el.dataset.l, 10);
+      var marks = (el.dataset.marks || "").split(" ").filter(Boolean);
+      if (marks.length) { body.mark = parseInt(marks[0], 10); }
+    }
+    post(table.dataset.correctionUrl, body).then(function (r) {
+      if (r.status === 201) {
+        correctionPanel.hidden = true;
+        say(r.data.message, "ok");
+        el.focus();
+      } else {
+        say(r.data.error || "Исправление не отправлено.", "error");
+      }
+    });
+  });
+
+  // ---- lesson: topic, homework, work type ------------------------------------------------
+  var lessonPanel = document.getElementById("lesson-panel");
+  var lessonForm = document.getElementById("lesson-form");
+  var openLesson = null;
+  table.querySelector("thead").addEventListener("click", function (e) {
+    var button = e.target.closest(".lesson-open");
+    if (!button) { return; }
+    openLesson = button.dataset.l;
+    var info = lessons[openLesson];
+    document.getElementById("lesson-title").textContent = info.title;
+    lessonForm.topic.value = info.topic || "";
+    lessonForm.homework.value = info.homework || "";
+    if (info.work_type) { lessonForm.work_type.value = info.work_type; }
+    Array.prototype.forEach.call(lessonForm.elements, function (f) {
+      if (f.id !== "lesson-close") { f.disabled = !info.writable; }
+    });
+    lessonPanel.hidden = false;
+    lessonForm.topic.focus();
+  });
+  document.getElementById("lesson-close").addEventListener("click", function () { lessonPanel.hidden = true; });
+  lessonForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    post(table.dataset.lessonUrl + openLesson, {
+      topic: lessonForm.topic.value, homework: lessonForm.homework.value,
+      work_type: parseInt(lessonForm.work_type.value, 10)
+    }).then(function (r) {
+      if (r.status === 200) {
+        var info = lessons[openLesson];
+        info.topic = r.data.topic; info.homework = r.data.homework;
+        info.work_type = parseInt(lessonForm.work_type.value, 10);
+        say("Урок сохранён.", "ok");
+        lessonPanel.hidden = true;
+      } else {
+        say(r.data.error || "Урок не сохранён.", "error");
+      }
+    });
+  });
+})();
