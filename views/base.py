@@ -5,7 +5,7 @@ Views stay thin: they gather what the form or the JSON says and call a rule in
 app/; a RuleError becomes a message beside the field (forms) or a 422 (API).
 """
 from flask import abort, current_app, flash, request
-from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -185,16 +185,14 @@ class JournalModelView(ModelView):
 
     # ---- actions skip base_filters in FAB: re-check every pk ------------------------
 
+    # Overrides must be exposed again: FAB builds routes from the decorated attributes.
+    # The single-row GET action is a mutation by GET, refused under CSRF: not exposed.
+    @expose("/action_post", methods=["POST"])
     def action_post(self):
         for pk in request.form.getlist("rowid"):
             if self.datamodel.get(pk, self._base_filters) is None:
                 abort(404)
         return super().action_post()
-
-    def action(self, name, pk):
-        if self.datamodel.get(pk, self._base_filters) is None:
-            abort(404)
-        return super().action(name, pk)
 
 
 class JournalRestApi(ModelRestApi):

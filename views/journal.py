@@ -42,6 +42,20 @@ def writer():
     return policy.journal_writer(acting_user())
 
 
+def recent_writable_lessons(user):
+    """Lesson choices of a form: the user's lessons of the last two weeks up to today (the
+    full list would be a year of lessons; older ones need a correction anyway)."""
+    from datetime import timedelta
+
+    from app.rules import today
+
+    return policy.writable_lessons(user) & Lesson.date.between(today() - timedelta(days=14), today())
+
+
+def comment_field():
+    return StringField("Комментарий", validators=[Optional()])
+
+
 def form_reason():
     return TextAreaField("Причина исправления", validators=[Optional()],
                          description="Нужна, если срок ввода уже прошёл.")
@@ -111,7 +125,7 @@ class MarkView(JournalModelView):
         joinedload(Mark.lesson).joinedload(Lesson.subgroup), joinedload(Mark.student), joinedload(Mark.work_type)])
     class_permission_name = "Mark"
     row_policy = policy.visible_marks
-    related_policies = {"lesson": policy.writable_lessons, "student": policy.visible_students}
+    related_policies = {"lesson": recent_writable_lessons, "student": policy.visible_students}
     list_title = "Отметки"
     add_title = "Новая отметка"
     edit_title = "Изменить отметку"
@@ -123,8 +137,8 @@ class MarkView(JournalModelView):
     search_columns = ["student", "work_type", "value"]
     base_order = ("id", "desc")
     label_columns = LABELS
-    add_form_extra_fields = {"value": StringField("Отметка"), "reason": form_reason()}
-    edit_form_extra_fields = {"value": StringField("Отметка"), "reason": form_reason()}
+    add_form_extra_fields = {"value": StringField("Отметка"), "comment": comment_field(), "reason": form_reason()}
+    edit_form_extra_fields = {"value": StringField("Отметка"), "comment": comment_field(), "reason": form_reason()}
 
     def create(self, item):
         require_related(item, ("lesson", "Укажите урок."), ("student", "Укажите ученика."))
@@ -166,7 +180,7 @@ class AbsenceView(JournalModelView):
         joinedload(Absence.lesson).joinedload(Lesson.subgroup), joinedload(Absence.student)])
     class_permission_name = "Absence"
     row_policy = policy.visible_absences
-    related_policies = {"lesson": policy.writable_lessons, "student": policy.visible_students}
+    related_policies = {"lesson": recent_writable_lessons, "student": policy.visible_students}
     list_title = "Пропуски уроков"
     add_title = "Отметить отсутствие"
     edit_title = "Причина пропуска"
