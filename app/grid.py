@@ -9,12 +9,12 @@ that the page template and the JSON of the grid share.
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.journal import Absence, FinalMark, Homework, Lesson, Mark, WorkType
+from app.journal import Absence, FinalMark, Homework, HomeworkFile, Lesson, Mark, WorkType
 from app.journal_entry import final_mark_window, last_entry_day, weighted_average
 from app.people import Enrollment, Student
 from app.rules import today
@@ -63,6 +63,7 @@ class Grid:
     finals: dict  # (student_id, kind) -> FinalMark
     work_types: dict  # id -> WorkType (active and those used in the grid)
     homework: dict  # lesson_id -> homework text
+    homework_files: dict  # lesson_id -> [{"id", "filename"}]
 
     def cell(self, lesson, row):
         return self.cells.get((lesson.id, row.student.id)) or Cell()
@@ -116,12 +117,17 @@ def choose_period(periods, period_id=None, day=None):
 
 def load_grid(assignment, periods, period):
     start, end = (period.starts_on, period.ends_on) if period else (date.min, date.min)
+    # Homework files ride along as one string per lesson («id:name» lines), so that the
+    # grid stays at a fixed number of statements.
+    files = (select(func.aggregate_strings(cast(HomeworkFile.id, String) + ":" + HomeworkFile.filename, "\n"))
+             .where(HomeworkFile.homework_id == Homework.id, HomeworkFile.retracted_at.is_(None))
+             .scalar_subquery())
     lessons_rows = db.session.execute(
-        select(Lesson, Homework.text).outerjoin(Homework, Homework.lesson_id == Lesson.id)
+        select(Lesson, Homework.text, files).outerjoin(Homework, Homework.lesson_id == Lesson.id)
         .where(Lesson.assignment_id == assignment.id, Lesson.date.between(start, end))
         .order_by(Lesson.date, Lesson.number)
     ).all()
-    lessons = [lesson for lesson, _ in lessons_rows]
+    lessons = [lesson for lesson, _, _ in lessons_rows]
     for lesson in lessons:  # the grid's lessons all share the assignment loaded above
         set_committed_value(lesson, "assignment", assignment)
         set_committed_value(lesson, "classgroup", assignment.classgroup)
@@ -132,7 +138,13 @@ def load_grid(assignment, periods, period):
     work_types = {wt.id: wt for wt in db.session.scalars(
         select(WorkType).where(or_(WorkType.active.is_(True), WorkType.id.in_(used))).order_by(WorkType.id))}
     return Grid(assignment, period, periods, lessons, rows, cells, finals, work_types,
-                {lesson.id: text for lesson, text in lessons_rows if text})
+                {lesson.id: text for lesson, text, _ in lessons_rows if text},
+                {lesson.id: _files(names) for lesson, _, names in lessons_rows if names})
+
+
+def _files(names):
+    pairs = (line.split(":", 1) for line in names.split("\n") if ":" in line)
+    return sorted(({"id": int(i), "filename": name} for i, name in pairs), key=lambda f: f["id"])
 
 
 def _roster(assignment, start, end):

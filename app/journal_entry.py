@@ -16,6 +16,7 @@ approves it; a deputy's or the director's own change there needs a reason and is
 recorded as an approved correction (004 «Учитель» ж, 000 4.4).
 Callers commit; on RuleError they roll back, so a refused change stores nothing.
 """
+import os
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -497,9 +498,7 @@ def create_lesson(writer, assignment, day, number, path, topic="", work_type=Non
     return lesson
 
 
-def edit_lesson(writer, lesson, path, topic=None, homework=None, plan_topic=None, work_type=None, due_on=None):
-    """Topic, homework and the column's work type. Planned ahead freely; after the lesson's
-    entry window only the administration changes them (the journal is kept on the day)."""
+def check_lesson_editable(writer, lesson):
     check_may_write(writer, lesson)
     cls = lesson.classgroup
     period = period_of(cls.grade, cls.school_year_id, lesson.date)
@@ -509,6 +508,12 @@ def edit_lesson(writer, lesson, path, topic=None, homework=None, plan_topic=None
         raise OutsideWindow(f"Тему и задание урока {fmt_date(lesson.date)} можно было изменить "
                             f"до {fmt_date(last_entry_day(lesson))}. Обратитесь к заместителю директора.",
                             "topic")
+
+
+def edit_lesson(writer, lesson, path, topic=None, homework=None, plan_topic=None, work_type=None, due_on=None):
+    """Topic, homework and the column's work type. Planned ahead freely; after the lesson's
+    entry window only the administration changes them (the journal is kept on the day)."""
+    check_lesson_editable(writer, lesson)
     if topic is not None:
         new = _text(topic, TOPIC_MAX, "Тема урока", "topic")
         if new != lesson.topic:
@@ -542,15 +547,17 @@ def set_homework(writer, lesson, text, path, due_on=None):
 
 
 def attach_homework_file(writer, lesson, filename, content_type, data, path):
-    check_may_write(writer, lesson)
+    check_lesson_editable(writer, lesson)
     limit = current_app.config["HOMEWORK_FILE_MAX_BYTES"]
     require(filename, "Выберите файл.", "file")
     if not data:
         raise RuleError("Файл пустой.", "file")
     if len(data) > limit:
         raise RuleError(f"Файл больше {limit // (1024 * 1024)} МБ.", "file")
+    name = "".join(ch for ch in os.path.basename(filename.replace("\\", "/")) if ch.isprintable()).strip()
+    require(name, "У файла нет имени.", "file")
     item = set_homework(writer, lesson, None, path)
-    attached = HomeworkFile(homework_id=item.id, filename=filename[-255:], size=len(data), data=data,
+    attached = HomeworkFile(homework_id=item.id, filename=name[-255:], size=len(data), data=data,
                             content_type=(content_type or "application/octet-stream")[:100],
                             uploaded_by_id=writer.user_id)
     db.session.add(attached)

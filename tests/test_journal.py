@@ -1,6 +1,7 @@
 """The journal's entry rules, each tried through every path in: the grid's cell endpoint,
 the FAB form and the REST API. Today is Monday 23.11.2026 (conftest.TODAY), inside the
 second quarter (05.11–28.12.2026)."""
+import json
 import re
 from datetime import date, timedelta
 
@@ -595,3 +596,50 @@ def test_grid_reads_a_fixed_number_of_statements(client, app, count_statements):
             assert client.get(f"/journal/{assignment_id}").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1] and counts[0] <= 10, counts
+
+
+# ------------------------------------------------------------------ homework files
+
+
+def test_homework_file_is_stored_and_only_the_class_downloads_it(client, app, today_lesson):
+    import io
+
+    login(client, "teacher")
+    headers = grid_csrf(client, today_lesson["assignment"])
+    res = client.post(f"/journal/{today_lesson['assignment']}/lesson/{today_lesson['lesson']}/files",
+                      headers=headers, content_type="multipart/form-data",
+                      data={"file": (io.BytesIO("Упражнения".encode()), "../../упражнения.txt")})
+    assert res.status_code == 201, res.get_json()
+    file_id = res.get_json()["id"]
+    assert res.get_json()["filename"] == "упражнения.txt"
+    page = client.get(f"/journal/{today_lesson['assignment']}").get_data(as_text=True)
+    lessons = json.loads(re.search(r'id="journal-lessons"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert lessons[str(today_lesson["lesson"])]["files"] == [{"id": file_id, "filename": "упражнения.txt"}]
+    client.get("/logout/")
+    with app.app_context():
+        from app.people import Guardian, Guardianship
+
+        in_group = db.session.scalar(db.select(Guardian).join(Guardianship).where(
+            Guardianship.student_id.in_(today_lesson["students"]), Guardian.user_id.isnot(None)))
+        parent_login = db.session.get(app.appbuilder.sm.user_model, in_group.user_id).username if in_group else None
+    if parent_login:
+        login(client, parent_login)
+        assert client.get(f"/journal/file/{file_id}").get_data() == "Упражнения".encode()
+        client.get("/logout/")
+    login(client, "classteacher")  # 5А's class teacher sees every lesson of 5А
+    assert client.get(f"/journal/file/{file_id}").get_data() == "Упражнения".encode()
+    client.get("/logout/")
+    with app.app_context():  # a teacher of another class does not
+        from app.structure import TeachingAssignment
+
+        stranger = db.session.scalar(db.select(TeachingAssignment).where(
+            TeachingAssignment.classgroup_id == classgroup("9Б").id,
+            TeachingAssignment.teacher_id.notin_(db.select(TeachingAssignment.teacher_id).where(
+                TeachingAssignment.classgroup_id == classgroup("5А").id))))
+        from app.accounts import issue_login
+
+        issue_login(app.appbuilder.sm, stranger.teacher, username="stranger", password="Stranger-2026!",
+                    role_name="Teacher")
+        db.session.commit()
+    login(client, "stranger", "Stranger-2026!")
+    assert client.get(f"/journal/file/{file_id}").status_code == 404

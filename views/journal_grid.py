@@ -248,7 +248,9 @@ def _average_text(value):
 
 
 def _lessons_json(data, columns):
+    files = data.homework_files
     return {str(c["lesson"].id): {
+        "files": files.get(c["lesson"].id, []),
         "title": f"{c['label']}", "topic": c["lesson"].topic, "homework": data.homework.get(c["lesson"].id, ""),
         "work_type": c["lesson"].work_type_id, "writable": c["writable"] and data.today <= c["until"] or
         (c["writable"] and c["future"]),

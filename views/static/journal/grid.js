@@ -193,6 +193,7 @@
     lessonForm.topic.value = info.topic || "";
     lessonForm.homework.value = info.homework || "";
     if (info.work_type) { lessonForm.work_type.value = info.work_type; }
+    showFiles(info.files || []);
     Array.prototype.forEach.call(lessonForm.elements, function (f) {
       if (f.id !== "lesson-close") { f.disabled = !info.writable; }
     });
@@ -200,6 +201,36 @@
     lessonForm.topic.focus();
   });
   document.getElementById("lesson-close").addEventListener("click", function () { lessonPanel.hidden = true; });
+
+  function showFiles(files) {
+    var list = document.getElementById("lesson-files");
+    list.textContent = "";
+    files.forEach(function (f) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      a.href = table.dataset.fileUrl + f.id;
+      a.textContent = f.filename;
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+  }
+
+  function uploadFile() {
+    var input = lessonForm.file;
+    if (!input.files.length) { return Promise.resolve(true); }
+    var data = new FormData();
+    data.append("file", input.files[0]);
+    return fetch(table.dataset.lessonUrl + openLesson + "/files", {
+      method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrf, "Accept": "application/json"}, body: data
+    }).then(function (res) {
+      return res.json().then(function (body) {
+        if (res.status !== 201) { say(body.error || "Файл не прикреплён.", "error"); return false; }
+        var info = lessons[openLesson];
+        info.files = (info.files || []).concat([body]);
+        input.value = "";
+        return true;
+      });
+    }, function () { say("Нет связи с сервером: файл не прикреплён.", "error"); return false; });
+  }
   lessonForm.addEventListener("submit", function (e) {
     e.preventDefault();
     post(table.dataset.lessonUrl + openLesson, {
@@ -210,8 +241,9 @@
         var info = lessons[openLesson];
         info.topic = r.data.topic; info.homework = r.data.homework;
         info.work_type = parseInt(lessonForm.work_type.value, 10);
-        say("Урок сохранён.", "ok");
-        lessonPanel.hidden = true;
+        uploadFile().then(function (ok) {
+          if (ok) { say("Урок сохранён.", "ok"); lessonPanel.hidden = true; }
+        });
       } else {
         say(r.data.error || "Урок не сохранён.", "error");
       }
