@@ -4,12 +4,12 @@ final marks, homework, work types, corrections and the audit trail.
 Every write goes through app/journal_entry.py with the path it came by ("form" or
 "api"), so a form, a list action and the API refuse exactly what the grid refuses.
 """
-from flask import abort, flash, redirect, request
+from flask import flash, redirect
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
@@ -21,9 +21,8 @@ from app.journal import (
 )
 from app.people import Student
 from app.rules import RuleError
-from app.structure import Period, SchoolYear, Subject, TeachingAssignment
+from app.structure import SchoolYear, TeachingAssignment
 from security import policy
-from security.roles import METHOD_PERMISSIONS
 from views.base import JournalModelView, JournalRestApi, LoadingInterface, acting_user, date_field, visible
 
 READ_ONLY = ["can_read"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from app import grid as journal_grid
 from app import journal_entry as entry
 from app.extensions import db
-from app.journal import FINAL_KINDS, HomeworkFile, Lesson, Mark, WorkType
+from app.journal import HomeworkFile, Lesson, Mark, WorkType
 from app.people import Student
 from app.rules import RuleError, fmt_date
 from app.structure import ClassGroup, Period, TeachingAssignment
