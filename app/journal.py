@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User  # noqa: F401  (mapped before "User" is named below)
 
 from app.rules import fmt_date
 
