@@ -11,6 +11,7 @@ act with the director's order (app/registers.py).
 import random
 from datetime import date, timedelta
 
+from app.demo_journal import create_demo_journal
 from app.people import Guardian, Guardianship, Position, Staff, Student
 from app.registers import admit_student, hire_staff
 from app.structure import ClassGroup, Period, SchoolYear, Subgroup, Subject, TeachingAssignment
@@ -176,12 +177,15 @@ def create_demo_school(session, today):
     session.flush()
 
     first = classes[0]  # 5А
+    teacher = _subject_teacher(first, classes, assignments)
+    # The quarter's journal so far; the demo teacher has lessons on today's weekday.
+    journal = create_demo_journal(session, year, today, random.Random(SEED + 1), teacher=teacher)
     student = next(s for s in pupils[first] if len(families[id(s)].children) > 1)
     teachers = [t for _, staff in posts for t in staff]
     return {
         **administration,
         "classteacher": first.class_teacher,
-        "teacher": _subject_teacher(first, classes, assignments),
+        "teacher": teacher,
         "student": student,
         "parent": families[id(student)].guardians[0][0],
         "year": year,
@@ -193,6 +197,7 @@ def create_demo_school(session, today):
         "teachers": len(teachers),
         "subjects": len(subjects),
         "assignments": len(assignments),
+        **journal,
     }
 
 
