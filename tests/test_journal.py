@@ -643,3 +643,44 @@ def test_homework_file_is_stored_and_only_the_class_downloads_it(client, app, to
         db.session.commit()
     login(client, "stranger", "Stranger-2026!")
     assert client.get(f"/journal/file/{file_id}").status_code == 404
+
+
+# ------------------------------------------------------------------ import of a lesson's marks
+
+
+def import_file(client, headers, assignment_id, lesson_id, text, encoding="utf-8"):
+    import io
+
+    return client.post(f"/journal/{assignment_id}/lesson/{lesson_id}/import", headers=headers,
+                       content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(text.encode(encoding)), "marks.csv")})
+
+
+def test_import_is_all_or_nothing_and_obeys_the_rules(client, app, today_lesson):
+    with app.app_context():
+        from app.people import Student
+
+        names = [db.session.get(Student, i).full_name for i in today_lesson["students"][:3]]
+        for student_id in today_lesson["students"][:3]:
+            clear_cell(db.session.get(Lesson, today_lesson["lesson"]), db.session.get(Student, student_id))
+        stranger = students_of("8Б")[0].full_name
+        before = marks_count()
+    login(client, "teacher")
+    headers = grid_csrf(client, today_lesson["assignment"])
+    bad = f"ФИО;Отметка\n{names[0]};5\n{names[1]};6\n{names[2]};4\n"
+    res = import_file(client, headers, today_lesson["assignment"], today_lesson["lesson"], bad)
+    assert res.status_code == 422 and "Строка 2" in res.get_json()["error"] and "не отметка" in res.get_json()["error"]
+    res = import_file(client, headers, today_lesson["assignment"], today_lesson["lesson"], f"{stranger};5\n")
+    assert res.status_code == 422 and "не найден" in res.get_json()["error"]
+    with app.app_context():
+        assert marks_count() == before
+    good = f"{names[0]};5\n{names[1].upper()};4;Самостоятельная работа\n{names[2]};3\n"
+    res = import_file(client, headers, today_lesson["assignment"], today_lesson["lesson"], good, "cp1251")
+    assert res.status_code == 201 and res.get_json()["count"] == 3, res.get_json()
+    with app.app_context():
+        assert marks_count() == before + 3
+        paths = db.session.scalars(db.select(JournalChange.path).order_by(JournalChange.id.desc()).limit(3)).all()
+        assert paths == ["import"] * 3
+        last_week = lesson_on(assignment_of("teacher"), TODAY - timedelta(days=7)).id
+    res = import_file(client, headers, today_lesson["assignment"], last_week, f"{names[0]};5\n")
+    assert res.status_code == 422 and "Срок ввода" in res.get_json()["error"]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app import grid as journal_grid
 from app import journal_entry as entry
+from app import journal_import
 from app.extensions import db
 from app.journal import HomeworkFile, Lesson, Mark, WorkType
 from app.people import Student
@@ -25,7 +26,7 @@ from views.base import acting_user
 PERMISSIONS = {
     "index": "read", "grid": "read", "homework_file": "read",
     "cell": "write", "lesson": "write", "new_lesson": "write", "final": "write", "correction": "write",
-    "attach": "write",
+    "attach": "write", "import_marks": "write",
 }
 
 
@@ -167,6 +168,19 @@ class JournalView(BaseView):
             attached = entry.attach_homework_file(writer, lesson, upload.filename, upload.mimetype,
                                                   upload.read(), "grid")
             return {"id": attached.id, "filename": attached.filename}, 201
+
+        return _answer(save, json_body=False)
+
+    @expose("/<int:assignment_id>/lesson/<int:lesson_id>/import", methods=["POST"])
+    @has_access
+    def import_marks(self, assignment_id, lesson_id):
+        def save(writer, _data):
+            lesson = _lesson(writer, assignment_id, lesson_id)
+            upload = request.files.get("file")
+            if upload is None:
+                raise RuleError("Выберите файл с отметками.", "file")
+            count = journal_import.import_marks(writer, lesson, upload.read(entry.IMPORT_MAX_BYTES))
+            return {"count": count, "message": f"Загружено отметок: {count}."}, 201
 
         return _answer(save, json_body=False)
 

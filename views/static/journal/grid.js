@@ -214,9 +214,25 @@
     });
   }
 
+  function importMarks() {
+    var input = lessonForm.marks_file;
+    if (!input.files.length) { return Promise.resolve(true); }
+    var data = new FormData();
+    data.append("file", input.files[0]);
+    return fetch(table.dataset.lessonUrl + openLesson + "/import", {
+      method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrf, "Accept": "application/json"}, body: data
+    }).then(function (res) {
+      return res.json().then(function (body) {
+        if (res.status !== 201) { say(body.error || "Отметки не загружены.", "error"); return false; }
+        window.location.reload();  // the new marks are in many cells: show them all
+        return true;
+      });
+    }, function () { say("Нет связи с сервером: отметки не загружены.", "error"); return false; });
+  }
+
   function uploadFile() {
     var input = lessonForm.file;
-    if (!input.files.length) { return Promise.resolve(true); }
+    if (!input.files.length) { return importMarks(); }
     var data = new FormData();
     data.append("file", input.files[0]);
     return fetch(table.dataset.lessonUrl + openLesson + "/files", {
@@ -227,7 +243,7 @@
         var info = lessons[openLesson];
         info.files = (info.files || []).concat([body]);
         input.value = "";
-        return true;
+        return importMarks();
       });
     }, function () { say("Нет связи с сервером: файл не прикреплён.", "error"); return false; });
   }
