@@ -16,7 +16,7 @@ from app import grid as journal_grid
 from app import journal_entry as entry
 from app import journal_import
 from app.extensions import db
-from app.journal import HomeworkFile, Lesson, Mark, WorkType
+from app.journal import Absence, HomeworkFile, Lesson, Mark, WorkType
 from app.people import Student
 from app.rules import RuleError, fmt_date
 from app.structure import ClassGroup, Period, TeachingAssignment
@@ -147,12 +147,17 @@ class JournalView(BaseView):
                                                 str(data.get("value") or ""), final=final)
             else:
                 lesson = _lesson(writer, assignment_id, data.get("lesson"))
+                value = str(data.get("value") or "").strip()
+                attendance = value.lower() in ("н", "о", "оп")
                 mark = db.session.scalar(select(Mark).where(
                     Mark.id == data.get("mark"), Mark.lesson_id == lesson.id,
-                    Mark.student_id == student.id)) if data.get("mark") else None
-                item = entry.request_correction(writer, "grid", data.get("reason"), student,
-                                                str(data.get("value") or ""), mark=mark, lesson=lesson,
-                                                absence=None)
+                    Mark.student_id == student.id)) if data.get("mark") and not attendance else None
+                # «н»/«О», or emptying a cell with no mark chosen: the correction is of the absence.
+                absence = db.session.scalar(select(Absence).where(
+                    Absence.lesson_id == lesson.id, Absence.student_id == student.id,
+                    Absence.retracted_at.is_(None))) if attendance or (mark is None and not value) else None
+                item = entry.request_correction(writer, "grid", data.get("reason"), student, value,
+                                                mark=mark, lesson=lesson, absence=absence)
             return {"id": item.id, "message": "Исправление отправлено заместителю директора на утверждение."}, 201
 
         return _answer(save)

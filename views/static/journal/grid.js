@@ -39,7 +39,8 @@
   // ---- cells -------------------------------------------------------------------------
   function saveCell(input) {
     var text = input.value.trim();
-    if (text === input.dataset.saved || pending.get(input)) { return Promise.resolve(); }
+    if (pending.get(input)) { input.dataset.again = "1"; return Promise.resolve(); }
+    if (text === input.dataset.saved) { return Promise.resolve(); }
     pending.set(input, true);
     input.classList.add("saving");
     return post(table.dataset.cellUrl, {
@@ -47,7 +48,11 @@
     }).then(function (r) {
       pending.delete(input);
       input.classList.remove("saving");
+      // Typed again while this save was on its way: keep what was typed and save it next.
+      var again = input.dataset.again === "1" && input.value.trim() !== text ? input.value : null;
+      delete input.dataset.again;
       if (r.status === 200) {
+        delete input.dataset.correctable;
         input.value = input.dataset.saved = r.data.text;
         flash(input, "saved");
         say("Сохранено: " + nameOf(input) + " — " + (r.data.text || "пусто") + ".", "ok");
@@ -61,6 +66,7 @@
         say((r.data.error || "Не сохранено.") + (r.data.correctable ? " Нажмите Enter на клетке, чтобы запросить исправление." : ""), "error");
         if (r.data.correctable) { input.dataset.correctable = "1"; }
       }
+      if (again !== null) { input.value = again; return saveCell(input); }
     });
   }
 
@@ -94,7 +100,13 @@
     var atStart = !isInput || (el.selectionStart === 0 && el.selectionEnd === 0);
     var atEnd = !isInput || el.selectionStart === el.value.length;
     var all = isInput && el.selectionStart === 0 && el.selectionEnd === el.value.length;
-    if (e.key === "ArrowDown") { e.preventDefault(); move(el, 1, 0); }
+    if (e.key === "Tab") {
+      // Tab goes to the next cell open for entry (usually today's column of the next
+      // student), skipping closed cells; the arrows reach every cell.
+      var inputs = Array.prototype.slice.call(table.querySelectorAll("tbody input"));
+      var next = inputs[inputs.indexOf(el) + (e.shiftKey ? -1 : 1)];
+      if (isInput && next) { e.preventDefault(); next.focus(); next.select(); }
+    } else if (e.key === "ArrowDown") { e.preventDefault(); move(el, 1, 0); }
     else if (e.key === "ArrowUp") { e.preventDefault(); move(el, -1, 0); }
     else if (e.key === "ArrowLeft" && (atStart || all)) { e.preventDefault(); move(el, 0, -1); }
     else if (e.key === "ArrowRight" && (atEnd || all)) { e.preventDefault(); move(el, 0, 1); }
@@ -150,6 +162,21 @@
     document.getElementById("correction-what").textContent = nameOf(el) + ", " +
       (lesson ? lesson.title : "итоговая отметка") + ": сейчас «" + (current || "пусто") + "»";
     document.getElementById("correction-value").value = "";
+    var choice = document.getElementById("correction-mark");
+    choice.textContent = "";
+    var ids = (el.dataset.marks || "").split(" ").filter(Boolean);
+    var values = current.split(" ");
+    ids.forEach(function (id, i) {
+      var option = document.createElement("option");
+      option.value = id;
+      option.textContent = "отметку «" + values[i] + "»";
+      choice.appendChild(option);
+    });
+    var option = document.createElement("option");
+    option.value = "";
+    option.textContent = ids.length ? "добавить отметку или изменить пропуск" : "эту клетку";
+    choice.appendChild(option);
+    choice.parentElement.hidden = !ids.length;
     document.getElementById("correction-reason").value = "";
     correctionPanel.hidden = false;
     document.getElementById("correction-value").focus();
@@ -166,8 +193,8 @@
     if (el.dataset.kind) { body.kind = el.dataset.kind; body.period = parseInt(table.dataset.period, 10); }
     else {
       body.lesson = parseInt(el.dataset.l, 10);
-      var marks = (el.dataset.marks || "").split(" ").filter(Boolean);
-      if (marks.length) { body.mark = parseInt(marks[0], 10); }
+      var chosen = document.getElementById("correction-mark").value;
+      if (chosen) { body.mark = parseInt(chosen, 10); }
     }
     post(table.dataset.correctionUrl, body).then(function (r) {
       if (r.status === 201) {
