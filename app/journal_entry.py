@@ -201,6 +201,9 @@ def lesson_for_writing(writer, lesson_id, field="lesson"):
 
 
 def check_may_write(writer, lesson):
+    if writer.staff_id is None and not writer.administration:
+        raise RuleError("Журнал ведут учителя, заместители директора и директор: у вашей учётной записи "
+                        "нет права вносить записи.", "lesson")
     if not policy.may_write_lesson(writer, lesson):
         raise RuleError("Это урок другого учителя: вносить в него записи может только его учитель, "
                         "замещающий учитель или администрация.", "lesson")

@@ -412,15 +412,6 @@ class JournalApi(JournalRestApi):
         super().__init__()
         self.list_model_schema = self.show_model_schema = self.read_schema
 
-    def _write(self, write, status):
-        try:
-            item = write()
-            db.session.commit()
-        except RuleError as err:
-            db.session.rollback()
-            return self.response_422(message={err.field or "_": [err.message]})
-        return self.response(status, id=item.id, result=self.read_schema.dump(item))
-
 
 class MarkApi(JournalApi):
     resource_name = "mark"

@@ -103,9 +103,7 @@ class JournalView(BaseView):
     @has_access
     def new_lesson(self, assignment_id):
         def save(writer, data):
-            assignment = db.session.get(TeachingAssignment, assignment_id)
-            if assignment is None:
-                abort(404)
+            assignment = _assignment(assignment_id)
             day = _date(data.get("date"))
             number = data.get("number")
             lesson = entry.create_lesson(writer, assignment, day, int(number) if str(number or "").isdigit()
@@ -120,7 +118,7 @@ class JournalView(BaseView):
         def save(writer, data):
             assignment = _assignment(assignment_id)
             student = _student(data.get("student"))
-            period = db.session.get(Period, data.get("period")) if data.get("period") else None
+            period = _period(data.get("period"))
             _check_in_class(assignment, student)
             mark = entry.set_final_mark(
                 writer, student, assignment.subject, assignment.classgroup.school_year, data.get("kind"),
@@ -139,7 +137,7 @@ class JournalView(BaseView):
             student = _student(data.get("student"))
             if data.get("kind"):
                 _check_in_class(assignment, student)
-                period = db.session.get(Period, data.get("period")) if data.get("period") else None
+                period = _period(data.get("period"))
                 final = {"subject": assignment.subject, "year": assignment.classgroup.school_year,
                          "kind": data["kind"], "period": period,
                          "teaches": policy.may_give_final_marks(writer, assignment)}
@@ -326,6 +324,15 @@ def _student(student_id):
     if student is None:
         raise RuleError("Ученик не найден.", "student")
     return student
+
+
+def _period(period_id):
+    if period_id in (None, ""):
+        return None
+    period = db.session.get(Period, period_id) if isinstance(period_id, int) else None
+    if period is None:
+        raise RuleError("Такого учебного периода нет.", "period")
+    return period
 
 
 def _work_type(work_type_id):
