@@ -78,3 +78,9 @@ def create_demo():
         issue_login(sm, summary[username], username=username, password=password, role_name=role)
     db.session.commit()
     return {k: v for k, v in summary.items() if isinstance(v, int)}
+
+
+# `flask journal benchmark` (app/benchmark.py): a large generated school and the grid's figures.
+from app.benchmark import benchmark_command  # noqa: E402
+
+journal_cli.add_command(benchmark_command)
