@@ -997,10 +997,11 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
             profiler.disable()
         finally:
             gc.enable()
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
-        echo(f"\ncProfile одного запроса журнала (по cumulative, 25 строк, сборщик мусора на время "
-             f"замера выключен):\n{out.getvalue()}")
+        for order in ("cumulative", "tottime"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
+            echo(f"\ncProfile одного запроса журнала (по {order}, 25 строк, сборщик мусора на время "
+                 f"замера выключен):\n{out.getvalue()}")
     return results, (rows, lessons)
 
 
@@ -1078,8 +1079,8 @@ def run_benchmark(target, scale, repeat=50, warmup=5, regenerate=False, profile=
 @click.option("--seed", default=Scale.seed, show_default=True)
 @click.option("--regenerate", is_flag=True, help="Создать школу заново, даже если она уже есть.")
 @click.option("--profile", is_flag=True, help="Напечатать cProfile одного запроса журнала.")
-@click.option("--gc-freeze", is_flag=True,
-              help="gc.freeze() перед замером: полная сборка мусора не обходит объекты приложения.")
+@click.option("--gc-freeze/--no-gc-freeze", default=True, show_default=True,
+              help="gc.freeze() перед замером, как делает run.py: полная сборка мусора не обходит объекты приложения.")
 @click.option("--sql", "show_sql", is_flag=True, help="Напечатать SQL одного запроса журнала, списка и сохранения.")
 def benchmark_command(postgres_url, both, sqlite_path, repeat, warmup, students, classes, marks, grid_size, seed,
                       regenerate, profile, gc_freeze, show_sql):

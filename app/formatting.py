@@ -1,5 +1,8 @@
 """How the journal writes dates and names on every page: ДД.ММ.ГГГГ, Фамилия Имя Отчество."""
+import json
 from datetime import date, datetime
+
+from markupsafe import Markup
 
 from app.rules import fmt_date
 
@@ -7,6 +10,22 @@ from app.rules import fmt_date
 def register_filters(app):
     app.jinja_env.filters["ru_date"] = fmt_date
     app.jinja_env.filters["ru_datetime"] = lambda v: v.strftime("%d.%m.%Y %H:%M") if v else ""
+    app.jinja_env.filters["json_script"] = json_script
+
+
+# Characters that could end a <script> element or start an entity, as JSON escapes
+# (chained replace: str.translate with a dict is ten times slower on a 100 KB page).
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"))
+
+
+def json_script(value):
+    """Data for a <script type="application/json"> block: compact UTF-8 JSON, safe inside
+    the element. Flask's `tojson` sorts keys and escapes every Cyrillic letter, which
+    doubles the grid's page and its time."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in _SCRIPT_SAFE:
+        text = text.replace(char, escaped)
+    return Markup(text)
 
 
 def value_text(value):

@@ -9,7 +9,7 @@ that the page template and the JSON of the grid share.
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import String, and_, bindparam, cast, func, null, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -39,10 +39,14 @@ class Row:
         return any(start <= day and (end is None or day <= end) for start, end in self.spans)
 
 
-@dataclass
 class Cell:
-    marks: list = field(default_factory=list)  # [(id, value, work_type_id, comment, version)]
-    absence: tuple = None  # (id, code, version)
+    """What one student has at one lesson. Plain slots: a grid makes a thousand of them."""
+
+    __slots__ = ("marks", "absence")
+
+    def __init__(self):
+        self.marks = []  # [(id, value, work_type_id, comment, version)]
+        self.absence = None  # (id, code, version)
 
     @property
     def text(self):
@@ -163,17 +167,29 @@ def _roster(assignment, start, end):
     return sorted(rows.values(), key=lambda row: alphabetical(row.student))
 
 
-def _cells(assignment_id, start, end):
-    """Marks and absences of the period's lessons, in one statement (a UNION of both)."""
-    in_period = select(Lesson.id).where(Lesson.assignment_id == assignment_id, Lesson.date.between(start, end))
+def _cells_statement():
+    in_period = select(Lesson.id).where(Lesson.assignment_id == bindparam("assignment"),
+                                        Lesson.date.between(bindparam("start"), bindparam("end")))
     marks = select(Mark.lesson_id, Mark.student_id, Mark.id, Mark.value, Mark.work_type_id, Mark.comment,
                    Mark.version).where(Mark.lesson_id.in_(in_period), Mark.retracted_at.is_(None))
-    absences = select(Absence.lesson_id, Absence.student_id, Absence.id, Absence.reason, None, None,
+    absences = select(Absence.lesson_id, Absence.student_id, Absence.id, Absence.reason, null(), null(),
                       Absence.version).where(Absence.lesson_id.in_(in_period), Absence.retracted_at.is_(None))
+    return marks.union_all(absences).order_by("id")
+
+
+# Built once: constructing a statement costs more than running this one on SQLite.
+CELLS = _cells_statement()
+
+
+def _cells(assignment_id, start, end):
+    """Marks and absences of the period's lessons, in one statement (a UNION of both)."""
     cells = {}
-    for lesson_id, student_id, item_id, value, work_type_id, comment, version in db.session.execute(
-            marks.union_all(absences).order_by("id")):
-        cell = cells.setdefault((lesson_id, student_id), Cell())
+    # Plain rows on the session's connection: the ORM's result machinery costs more than the query.
+    rows = db.session.connection().execute(CELLS, {"assignment": assignment_id, "start": start, "end": end}).all()
+    for lesson_id, student_id, item_id, value, work_type_id, comment, version in rows:
+        cell = cells.get((lesson_id, student_id))
+        if cell is None:
+            cell = cells[lesson_id, student_id] = Cell()
         if work_type_id is None:
             cell.absence = (item_id, value or "н", version)
         else:

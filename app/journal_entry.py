@@ -19,7 +19,7 @@ Callers commit; on RuleError they roll back, so a refused change stores nothing.
 import os
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from sqlalchemy import select
@@ -78,22 +78,27 @@ def check_mark_value(value, field="value"):
     raise RuleError(f"«{value.strip()[:20]}» — не отметка. Допустимо: {', '.join(mark_scale())}.", field)
 
 
+NUMBERS = {value: int(value) for value in NUMERIC_MARKS}
+
+
 def numeric(value):
-    return int(value) if value in NUMERIC_MARKS else None
+    return NUMBERS.get(value)
 
 
 def weighted_average(marks):
-    """Σ(value × weight) / Σ weight over numeric marks, rounded to hundredths, or None.
-    A suggestion shown beside the final mark, never the mark itself."""
-    total = weights = Decimal(0)
+    """Σ(value × weight) / Σ weight over numeric marks, rounded half up to hundredths, or None.
+    A suggestion shown beside the final mark, never the mark itself. Weights have one
+    decimal place, so the sums are kept in exact integers (tenths) until the one division."""
+    total = weights = 0
     for value, weight in marks:
-        number = numeric(value)
+        number = NUMBERS.get(value)
         if number is not None:
-            total += number * Decimal(weight)
-            weights += Decimal(weight)
+            tenths = int(weight * 10)
+            total += number * tenths
+            weights += tenths
     if not weights:
         return None
-    return (total / weights).quantize(Decimal("0.01"))
+    return (Decimal(total) / Decimal(weights)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _text(value, limit, what, field):

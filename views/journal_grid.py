@@ -18,9 +18,10 @@ from app import journal_import
 from app.extensions import db
 from app.journal import Absence, HomeworkFile, Lesson, Mark, WorkType
 from app.people import Student
-from app.rules import RuleError, fmt_date
+from app.rules import RuleError
 from app.structure import ClassGroup, Period, TeachingAssignment
 from security import policy
+from views import grid_table
 from views.base import acting_user
 
 PERMISSIONS = {
@@ -61,9 +62,10 @@ class JournalView(BaseView):
         period = journal_grid.choose_period(periods, request.args.get("period", type=int))
         data = journal_grid.load_grid(assignment, periods, period)
         writer = policy.journal_writer(acting_user())
-        columns = _columns(data, writer)
+        columns = grid_table.columns_of(data, writer)
         return self.render_template(
-            "journal_grid.html", grid=data, columns=columns, rows=_rows(data, columns, writer),
+            "journal_grid.html", grid=data, columns=columns,
+            body=grid_table.body_model(data, columns, writer) if data.period else None,
             may_write=any(c["writable"] for c in columns), scale=entry.mark_scale(),
             lessons_json=_lessons_json(data, columns),
         )
@@ -203,65 +205,6 @@ class JournalView(BaseView):
 
 
 # ------------------------------------------------------------------ the page's layout
-
-
-def _columns(data, writer):
-    """One column per lesson, with what the page needs to know about entering into it."""
-    today = data.today
-    columns = []
-    for lesson in data.lessons:
-        work_type = data.work_types.get(lesson.work_type_id)
-        until = data.open_until(lesson)  # by the column's work type: written works stay open longer
-        columns.append({
-            "lesson": lesson, "day": lesson.date.strftime("%d.%m"), "future": lesson.date > today,
-            "today": lesson.date == today, "work_type": work_type.short_name if work_type else "",
-            "writable": policy.may_write_lesson(writer, lesson), "until": until, "label": f"{fmt_date(lesson.date)}, {lesson.number}-й урок",
-            "title": f"{fmt_date(lesson.date)}, {lesson.number}-й урок: {lesson.topic or 'тема не записана'}",
-        })
-    return columns
-
-
-def _rows(data, columns, writer):
-    """Each student's cells: editable, closed but correctable, closed, or not in the class that day."""
-    today = data.today
-    finals_open = {kind: data.final_window(kind) for kind in ("period", "year")}
-    may_finals = policy.may_give_final_marks(writer, data.assignment)
-    rows = []
-    for row in data.rows:
-        cells = []
-        for column in columns:
-            lesson = column["lesson"]
-            cell = data.cell(lesson, row)
-            text = cell.text
-            if not row.enrolled_on(lesson.date):
-                cells.append({"mode": "out"})
-                continue
-            tip = "; ".join(f"{m[1]} — {data.work_types[m[2]].name}" + (f": {m[3]}" if m[3] else "")
-                            for m in cell.marks if m[2] in data.work_types)
-            if column["writable"] and not column["future"] and today <= column["until"]:
-                mode = "edit"
-            elif column["writable"] and not column["future"]:
-                mode = "fix"
-                tip = (tip + ". " if tip else "") + f"Срок ввода истёк {fmt_date(column['until'])}: Enter — исправление"
-            else:
-                mode = "view"
-            cells.append({"mode": mode, "text": text, "lesson": lesson.id, "label": column["label"], "tip": tip,
-                          "future": column["future"], "marks": " ".join(str(m[0]) for m in cell.marks)})
-        finals = []
-        for kind, label in (("period", data.period.title), ("year", "годовая")):
-            mark = data.finals.get((row.student.id, kind))
-            first, last = finals_open[kind]
-            finals.append({"kind": kind, "label": label, "value": mark.value if mark else "",
-                           "version": mark.version if mark else None,
-                           "editable": may_finals and first <= today <= last,
-                           "fixable": may_finals and today > last})
-        rows.append({"id": row.student.id, "name": row.student.full_name, "cells": cells,
-                     "average": _average_text(data.average(row)), "finals": finals})
-    return rows
-
-
-def _average_text(value):
-    return f"{value:.2f}".replace(".", ",") if value is not None else ""
 
 
 def _lessons_json(data, columns):

@@ -8,6 +8,67 @@
   var lessons = JSON.parse(document.getElementById("journal-lessons").textContent);
   var csrf = table.dataset.csrf;
   var pending = new WeakMap();
+  drawBody(JSON.parse(document.getElementById("journal-body").textContent));
+
+  // ---- the rows, from the JSON the server sends (app/grid.py, views/grid_table.py) ----
+  function esc(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, function (ch) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[ch];
+    });
+  }
+
+  function tip(marks, names) {
+    if (!marks || !marks.length) { return ""; }
+    return ' title="' + esc(marks.map(function (m) {
+      return m[3] + " — " + (names[m[1]] || "") + (m[2] ? ": " + m[2] : "");
+    }).join("; ")) + '"';
+  }
+
+  function drawCell(column, cell, name, names) {
+    var text = esc(cell ? cell[0] : ""), marks = cell ? cell[1] : [];
+    if (column.mode === "edit") {
+      return '<td class="c"><input class="cell" data-l="' + column.id + '" value="' + text + '" data-saved="' +
+        text + '" aria-label="' + name + ", " + esc(column.label) + '" autocomplete="off" spellcheck="false"' +
+        tip(marks, names) + "></td>";
+    }
+    if (column.mode === "fix") {
+      return '<td class="c ro"><span class="cell" tabindex="0" data-l="' + column.id + '" data-marks="' +
+        marks.map(function (m) { return m[0]; }).join(" ") + '"' + tip(marks, names) + ">" + text + "</span></td>";
+    }
+    return '<td class="c ro' + (column.future ? " future" : "") + '"><span class="cell" tabindex="-1"' +
+      tip(marks, names) + ">" + text + "</span></td>";
+  }
+
+  function drawFinal(final, kind, label, name) {
+    var value = esc(final.value);
+    if (final.editable) {
+      return '<td class="final"><input class="final-mark" data-kind="' + kind + '" data-version="' +
+        (final.version || "") + '" value="' + value + '" data-saved="' + value + '" aria-label="' + name + ", " +
+        esc(label) + '" autocomplete="off"></td>';
+    }
+    return '<td class="final"><span class="final-mark' + (final.fixable ? " fixable" : "") + '" data-kind="' + kind +
+      '" tabindex="' + (final.fixable ? 0 : -1) + '">' + value + "</span></td>";
+  }
+
+  function drawBody(model) {
+    var html = [];
+    model.rows.forEach(function (row, n) {
+      var name = esc(row.name), away = {};
+      row.away.forEach(function (i) { away[i] = true; });
+      html.push('<tr data-s="' + row.id + '"><td class="num">' + (n + 1) + '</td><th class="name" scope="row">' +
+        name + "</th>");
+      model.columns.forEach(function (column, i) {
+        html.push(away[i] ? '<td class="c out" title="Не учится в классе в этот день"></td>'
+                          : drawCell(column, row.cells[i], name, model.work_types));
+      });
+      html.push('<td class="avg">' + esc(row.average) + "</td>");
+      row.finals.forEach(function (final, i) {
+        html.push(drawFinal(final, model.finals[i].kind, model.finals[i].label, name));
+      });
+      html.push("</tr>");
+    });
+    table.tBodies[0].innerHTML = html.join("");
+  }
 
   function say(text, kind) {
     status.textContent = text;

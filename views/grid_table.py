@@ -1,0 +1,94 @@
+"""The grid's columns and rows as plain data; the page's script draws the table.
+
+A class of 35 × 60 lessons is 2,100 cells: rendered one by one on the server, in
+Jinja or even in Python, they cost more than the whole page may (the benchmark's
+target is three times an empty page). So the server sends only what the cells hold,
+as JSON, and grid.js builds the rows. Everything a column shares is worked out
+once per column, everything a row shares once per row.
+"""
+from app.journal_entry import weighted_average
+from app.rules import fmt_date
+from security import policy
+
+
+def columns_of(data, writer):
+    """One column per lesson, with what the page needs to know about entering into it."""
+    today = data.today
+    columns = []
+    for lesson in data.lessons:
+        work_type = data.work_types.get(lesson.work_type_id)
+        until = data.open_until(lesson)  # by the column's work type: written works stay open longer
+        writable = policy.may_write_lesson(writer, lesson)
+        future = lesson.date > today
+        mode = "view" if not writable or future else ("edit" if today <= until else "fix")
+        label = f"{fmt_date(lesson.date)}, {lesson.number}-й урок"
+        columns.append({
+            "lesson": lesson, "id": lesson.id, "date": lesson.date, "day": lesson.date.strftime("%d.%m"),
+            "future": future, "today": lesson.date == today, "writable": writable, "until": until, "mode": mode,
+            "work_type": work_type.short_name if work_type else "", "label": label,
+            "title": f"{label}: {lesson.topic or 'тема не записана'}" + (
+                f". Срок ввода истёк {fmt_date(until)}: Enter на клетке — исправление" if mode == "fix" else ""),
+        })
+    return columns
+
+
+def body_model(data, columns, writer):
+    """The rows as plain data for the page's script to draw: per student the name, the cells
+    that hold something ({column index: [text, [[mark id, work type id, comment], …]]}), the
+    columns where the student was not in the class, the average and the final marks."""
+    weights = {wt_id: wt.weight for wt_id, wt in data.work_types.items()}
+    finals = _final_columns(data, writer)
+    cells = data.cells
+    whole_period = (data.period.starts_on, data.period.ends_on)
+    lesson_ids = [(index, c["id"], c["date"]) for index, c in enumerate(columns)]
+    rows = []
+    for row in data.rows:
+        student_id = row.student.id
+        always_here = _enrolled_all_period(row.spans, whole_period)
+        filled, away, marks_of_row = {}, [], []
+        for index, lesson_id, day in lesson_ids:
+            if not always_here and not row.enrolled_on(day):
+                away.append(index)
+                continue
+            cell = cells.get((lesson_id, student_id))
+            if cell is not None:
+                filled[index] = [cell.text, [[m[0], m[2], m[3], m[1]] for m in cell.marks]]
+                marks_of_row += [(m[1], weights[m[2]]) for m in cell.marks if m[2] in weights]
+        rows.append({
+            "id": student_id, "name": row.student.full_name, "cells": filled, "away": away,
+            "average": _average_text(weighted_average(marks_of_row)),
+            "finals": [_final(data.finals.get((student_id, kind)), kind, editable, fixable)
+                       for kind, editable, fixable in finals],
+        })
+    return {"rows": rows, "columns": [{"id": c["id"], "mode": c["mode"], "label": c["label"],
+                                       "future": c["future"]} for c in columns],
+            "work_types": {str(wt_id): wt.name for wt_id, wt in data.work_types.items()},
+            "finals": [{"kind": kind, "label": label} for kind, label in _final_labels(data)]}
+
+
+def _final_labels(data):
+    return (("period", data.period.title), ("year", "годовая"))
+
+
+def _final_columns(data, writer):
+    today = data.today
+    may_finals = policy.may_give_final_marks(writer, data.assignment)
+    result = []
+    for kind, _label in _final_labels(data):
+        first, last = data.final_window(kind)
+        result.append((kind, may_finals and first <= today <= last, may_finals and today > last))
+    return result
+
+
+def _final(mark, kind, editable, fixable):
+    return {"value": mark.value if mark is not None else "", "version": mark.version if mark is not None else None,
+            "editable": editable, "fixable": fixable}
+
+
+def _enrolled_all_period(spans, period):
+    start, end = period
+    return any(s <= start and (e is None or e >= end) for s, e in spans)
+
+
+def _average_text(value):
+    return f"{value:.2f}".replace(".", ",") if value is not None else ""
