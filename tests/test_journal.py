@@ -684,3 +684,22 @@ def test_import_is_all_or_nothing_and_obeys_the_rules(client, app, today_lesson)
         last_week = lesson_on(assignment_of("teacher"), TODAY - timedelta(days=7)).id
     res = import_file(client, headers, today_lesson["assignment"], last_week, f"{names[0]};5\n")
     assert res.status_code == 422 and "Срок ввода" in res.get_json()["error"]
+
+
+def test_openapi_spec_lists_the_journal_resources(client):
+    res = client.get("/api/v1/_openapi", headers=api_token(client, "admin"))
+    assert res.status_code == 200
+    paths = res.get_json()["paths"]
+    for resource in ("lesson", "mark", "absence", "homework"):
+        assert f"/api/v1/{resource}/" in paths
+
+
+def test_api_info_speaks_russian_and_lists_only_the_teachers_lessons(client, app):
+    res = client.get("/api/v1/mark/_info", headers=api_token(client, "teacher"))
+    assert res.status_code == 200
+    lesson = next(c for c in res.get_json()["add_columns"] if c["name"] == "lesson")
+    assert lesson["label"] == "Урок" and "Project-Id-Version" not in str(res.get_json())
+    with app.app_context():
+        own = set(db.session.scalars(db.select(Lesson.id).where(
+            Lesson.teacher_id == person_of_login("teacher").id)))
+    assert {v["id"] for v in lesson["values"]} <= own

@@ -9,3 +9,8 @@ def register_views(appbuilder):
     structure.register(appbuilder)
     people.register(appbuilder)
     accounts.register(appbuilder)
+    # The OpenAPI spec at /api/v1/_openapi (DESIGN.md), without FAB's Swagger UI: that
+    # page loads its scripts from a CDN, which school networks do not reach.
+    from flask_appbuilder.api.manager import OpenApi
+
+    appbuilder.add_api(OpenApi)

@@ -214,6 +214,10 @@ class JournalRestApi(ModelRestApi):
         self.add_query_rel_fields = {**rel, **(self.add_query_rel_fields or {})}
         self.edit_query_rel_fields = {**rel, **(self.edit_query_rel_fields or {})}
         super().__init__()
+        # FAB's _info passes a missing description through gettext(""), which answers
+        # the catalogue's header: every field gets its own name as description instead.
+        for column in set(self.add_columns or []) | set(self.edit_columns or []):
+            self.description_columns.setdefault(column, self.label_columns.get(column, column))
 
     def create_from(self, data):  # pragma: no cover - each writable resource overrides
         raise RuleError("Этот ресурс нельзя создавать через API.")

@@ -407,6 +407,7 @@ class JournalApi(JournalRestApi):
     """Read schemas with plain ids for relations, as the journal's API documents them."""
 
     read_schema = None
+    label_columns = LABELS
 
     def __init__(self):
         super().__init__()
@@ -418,6 +419,8 @@ class MarkApi(JournalApi):
     datamodel = LoadingInterface(Mark)
     class_permission_name = "Mark"
     row_policy = policy.visible_marks
+    related_policies = {"lesson": recent_writable_lessons, "student": policy.visible_students}
+    add_columns = edit_columns = ["lesson", "student", "work_type", "value", "comment"]
     list_columns = show_columns = ["id", "lesson_id", "student_id", "work_type_id", "value", "comment", "version"]
     search_columns = ["lesson_id", "student_id", "value"]
     order_columns = ["id"]
@@ -467,6 +470,9 @@ class AbsenceApi(JournalApi):
     datamodel = LoadingInterface(Absence)
     class_permission_name = "Absence"
     row_policy = policy.visible_absences
+    related_policies = {"lesson": recent_writable_lessons, "student": policy.visible_students}
+    add_columns = ["lesson", "student"]
+    edit_columns = ["reason"]
     list_columns = show_columns = ["id", "lesson_id", "student_id", "reason", "version"]
     search_columns = ["lesson_id", "student_id", "reason"]
     order_columns = ["id"]
@@ -517,6 +523,9 @@ class LessonApi(JournalApi):
     datamodel = LoadingInterface(Lesson)
     class_permission_name = "Lesson"
     row_policy = policy.visible_lessons
+    related_policies = {"assignment": policy.visible_assignments}
+    add_columns = ["assignment", "date", "number", "topic", "work_type"]
+    edit_columns = ["topic", "work_type"]
     list_columns = show_columns = ["id", "assignment_id", "classgroup_id", "subgroup_id", "subject_id",
                                    "teacher_id", "substitute_id", "date", "number", "topic", "work_type_id"]
     search_columns = ["date", "classgroup_id", "subject_id", "assignment_id"]
@@ -556,6 +565,9 @@ class HomeworkApi(JournalApi):
     datamodel = LoadingInterface(Homework)
     class_permission_name = "Homework"
     row_policy = policy.visible_homework
+    related_policies = {"lesson": recent_writable_lessons}
+    add_columns = ["lesson", "text", "due_on"]
+    edit_columns = ["text", "due_on"]
     list_columns = show_columns = ["id", "lesson_id", "text", "due_on"]
     search_columns = ["lesson_id", "due_on"]
     order_columns = ["id", "due_on"]
