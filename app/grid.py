@@ -2,20 +2,19 @@
 
 Rows are the students enrolled on some lesson date of the period, alphabetically;
 columns are the lessons by date and number; a cell holds the marks and the absence of
-one student at one lesson. The whole grid is read with six SQL statements whatever the
-size of the class or of the database (tests count them), and turned into plain data
-that the page template and the JSON of the grid share.
+one student at one lesson. The whole grid is read with seven SQL statements whatever
+the size of the class or of the database (tests count them), as plain rows rather
+than ORM objects: a grid is a thousand cells, and the page has a time budget.
 """
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import String, and_, bindparam, cast, func, null, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.journal import Absence, FinalMark, Homework, HomeworkFile, Lesson, Mark, WorkType
-from app.journal_entry import final_mark_window, last_entry_day, weighted_average
+from app.journal_entry import final_mark_window, last_entry_day
 from app.people import Enrollment, Student
 from app.rules import today
 from app.structure import ClassGroup, Period, TeachingAssignment, subgroup_student
@@ -30,9 +29,35 @@ def alphabetical(student):
                  for part in (student.last_name, student.first_name, student.middle_name))
 
 
+class Pupil:
+    """A student as the grid needs one: read as a plain row, not an ORM object."""
+
+    __slots__ = ("id", "last_name", "first_name", "middle_name")
+
+    def __init__(self, id, last_name, first_name, middle_name):
+        self.id, self.last_name, self.first_name, self.middle_name = id, last_name, first_name, middle_name
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+
+class LessonColumn:
+    """A lesson of the grid, read as a plain row. It carries the assignment and class loaded
+    once for the whole grid, so the rules (last_entry_day, may_write_lesson) read it like a Lesson."""
+
+    __slots__ = ("id", "date", "number", "topic", "work_type_id", "teacher_id", "substitute_id",
+                 "assignment", "classgroup")
+
+    def __init__(self, row, assignment):
+        (self.id, self.date, self.number, self.topic, self.work_type_id, self.teacher_id,
+         self.substitute_id) = row
+        self.assignment, self.classgroup = assignment, assignment.classgroup
+
+
 @dataclass
 class Row:
-    student: Student
+    student: Pupil
     spans: list = field(default_factory=list)  # [(starts_on, ends_on or None)] in this class
 
     def enrolled_on(self, day):
@@ -63,20 +88,11 @@ class Grid:
     periods: list
     lessons: list
     rows: list
-    cells: dict  # (lesson_id, student_id) -> Cell
-    finals: dict  # (student_id, kind) -> FinalMark
+    cells: dict  # student_id -> {lesson_id: Cell}
+    finals: dict  # (student_id, kind) -> (value, version)
     work_types: dict  # id -> WorkType (active and those used in the grid)
     homework: dict  # lesson_id -> homework text
     homework_files: dict  # lesson_id -> [{"id", "filename"}]
-
-    def cell(self, lesson, row):
-        return self.cells.get((lesson.id, row.student.id)) or Cell()
-
-    def average(self, row):
-        weights = self.work_types
-        return weighted_average(
-            (m[1], weights[m[2]].weight) for lesson in self.lessons
-            for m in self.cell(lesson, row).marks if m[2] in weights)
 
     def open_until(self, lesson, work_type_id=None):
         return last_entry_day(lesson, self.work_types.get(work_type_id or lesson.work_type_id))
@@ -119,31 +135,64 @@ def choose_period(periods, period_id=None, day=None):
     return next((p for p in current if day <= p.ends_on), current[-1] if current else (periods or [None])[0])
 
 
-def load_grid(assignment, periods, period):
-    start, end = (period.starts_on, period.ends_on) if period else (date.min, date.min)
-    # Homework files ride along as one string per lesson («id:name» lines), so that the
-    # grid stays at a fixed number of statements.
+def _statements():
+    """The grid's statements, built once with parameters: building a statement costs more
+    than running it on SQLite."""
     files = (select(func.aggregate_strings(cast(HomeworkFile.id, String) + ":" + HomeworkFile.filename, "\n"))
              .where(HomeworkFile.homework_id == Homework.id, HomeworkFile.retracted_at.is_(None))
              .scalar_subquery())
-    lessons_rows = db.session.execute(
-        select(Lesson, Homework.text, files).outerjoin(Homework, Homework.lesson_id == Lesson.id)
-        .where(Lesson.assignment_id == assignment.id, Lesson.date.between(start, end))
-        .order_by(Lesson.date, Lesson.number)
-    ).all()
-    lessons = [lesson for lesson, _, _ in lessons_rows]
-    for lesson in lessons:  # the grid's lessons all share the assignment loaded above
-        set_committed_value(lesson, "assignment", assignment)
-        set_committed_value(lesson, "classgroup", assignment.classgroup)
-    rows = _roster(assignment, start, end)
-    cells = _cells(assignment.id, start, end)
-    finals = _finals(assignment, period, [row.student.id for row in rows])
-    used = {m[2] for cell in cells.values() for m in cell.marks} | {l.work_type_id for l in lessons}
+    in_period = (Lesson.assignment_id == bindparam("assignment")) & Lesson.date.between(
+        bindparam("start"), bindparam("end"))
+    # Homework and its files ride along with their lesson («id:name» lines).
+    lessons = (select(Lesson.id, Lesson.date, Lesson.number, Lesson.topic, Lesson.work_type_id, Lesson.teacher_id,
+                      Lesson.substitute_id, Homework.text, files)
+               .outerjoin(Homework, Homework.lesson_id == Lesson.id).where(in_period)
+               .order_by(Lesson.date, Lesson.number))
+    lesson_ids = select(Lesson.id).where(in_period)
+    marks = select(Mark.lesson_id, Mark.student_id, Mark.id, Mark.value, Mark.work_type_id, Mark.comment,
+                   Mark.version).where(Mark.lesson_id.in_(lesson_ids), Mark.retracted_at.is_(None))
+    absences = select(Absence.lesson_id, Absence.student_id, Absence.id, Absence.reason, null(), null(),
+                      Absence.version).where(Absence.lesson_id.in_(lesson_ids), Absence.retracted_at.is_(None))
+    in_class = ((Enrollment.classgroup_id == bindparam("classgroup")) & (Enrollment.starts_on <= bindparam("end"))
+                & or_(Enrollment.ends_on.is_(None), Enrollment.ends_on >= bindparam("start")))
+    roster = (select(Student.id, Student.last_name, Student.first_name, Student.middle_name,
+                     Enrollment.starts_on, Enrollment.ends_on)
+              .join(Enrollment, Enrollment.student_id == Student.id).where(in_class))
+    in_group = Student.id.in_(select(subgroup_student.c.student_id)
+                              .where(subgroup_student.c.subgroup_id == bindparam("subgroup")))
+    finals = (select(FinalMark.student_id, FinalMark.kind, FinalMark.value, FinalMark.version)
+              .where(FinalMark.subject_id == bindparam("subject"), FinalMark.school_year_id == bindparam("year"),
+                     FinalMark.retracted_at.is_(None),
+                     or_(FinalMark.kind != "period", FinalMark.period_id == bindparam("period")),
+                     FinalMark.student_id.in_(select(Enrollment.student_id).where(in_class))))
+    return {"lessons": lessons, "cells": marks.union_all(absences).order_by("id"), "roster": roster,
+            "group_roster": roster.where(in_group), "finals": finals}
+
+
+STATEMENTS = _statements()
+
+
+def load_grid(assignment, periods, period):
+    """Everything the grid shows, in five statements on the session's connection (plain rows:
+    the ORM's result machinery costs more than the queries themselves)."""
+    start, end = (period.starts_on, period.ends_on) if period else (date.min, date.min)
+    run = db.session.connection().execute
+    values = {"assignment": assignment.id, "start": start, "end": end, "classgroup": assignment.classgroup_id,
+              "subgroup": assignment.subgroup_id, "subject": assignment.subject_id,
+              "year": assignment.classgroup.school_year_id, "period": period.id if period else None}
+    lesson_rows = run(STATEMENTS["lessons"], values).all()
+    lessons = [LessonColumn(row[:7], assignment) for row in lesson_rows]
+    rows = _roster(run(STATEMENTS["group_roster" if assignment.subgroup_id else "roster"], values).all())
+    cells = _cells(run(STATEMENTS["cells"], values).all())
+    finals = {(student_id, kind): (value, version)
+              for student_id, kind, value, version in run(STATEMENTS["finals"], values)}
+    used = {m[2] for mine in cells.values() for cell in mine.values() for m in cell.marks}
+    used |= {lesson.work_type_id for lesson in lessons}
     work_types = {wt.id: wt for wt in db.session.scalars(
         select(WorkType).where(or_(WorkType.active.is_(True), WorkType.id.in_(used))).order_by(WorkType.id))}
     return Grid(assignment, period, periods, lessons, rows, cells, finals, work_types,
-                {lesson.id: text for lesson, text, _ in lessons_rows if text},
-                {lesson.id: _files(names) for lesson, _, names in lessons_rows if names})
+                {row[0]: row[7] for row in lesson_rows if row[7]},
+                {row[0]: _files(row[8]) for row in lesson_rows if row[8]})
 
 
 def _files(names):
@@ -151,58 +200,28 @@ def _files(names):
     return sorted(({"id": int(i), "filename": name} for i, name in pairs), key=lambda f: f["id"])
 
 
-def _roster(assignment, start, end):
-    query = (
-        select(Student, Enrollment.starts_on, Enrollment.ends_on)
-        .join(Enrollment, Enrollment.student_id == Student.id)
-        .where(Enrollment.classgroup_id == assignment.classgroup_id, Enrollment.starts_on <= end,
-               or_(Enrollment.ends_on.is_(None), Enrollment.ends_on >= start))
-    )
-    if assignment.subgroup_id is not None:
-        query = query.where(Student.id.in_(select(subgroup_student.c.student_id)
-                                           .where(subgroup_student.c.subgroup_id == assignment.subgroup_id)))
+def _roster(found):
     rows = {}
-    for student, starts_on, ends_on in db.session.execute(query):
-        rows.setdefault(student.id, Row(student)).spans.append((starts_on, ends_on))
+    for student_id, last_name, first_name, middle_name, starts_on, ends_on in found:
+        row = rows.get(student_id)
+        if row is None:
+            row = rows[student_id] = Row(Pupil(student_id, last_name, first_name, middle_name))
+        row.spans.append((starts_on, ends_on))
     return sorted(rows.values(), key=lambda row: alphabetical(row.student))
 
 
-def _cells_statement():
-    in_period = select(Lesson.id).where(Lesson.assignment_id == bindparam("assignment"),
-                                        Lesson.date.between(bindparam("start"), bindparam("end")))
-    marks = select(Mark.lesson_id, Mark.student_id, Mark.id, Mark.value, Mark.work_type_id, Mark.comment,
-                   Mark.version).where(Mark.lesson_id.in_(in_period), Mark.retracted_at.is_(None))
-    absences = select(Absence.lesson_id, Absence.student_id, Absence.id, Absence.reason, null(), null(),
-                      Absence.version).where(Absence.lesson_id.in_(in_period), Absence.retracted_at.is_(None))
-    return marks.union_all(absences).order_by("id")
-
-
-# Built once: constructing a statement costs more than running this one on SQLite.
-CELLS = _cells_statement()
-
-
-def _cells(assignment_id, start, end):
-    """Marks and absences of the period's lessons, in one statement (a UNION of both)."""
+def _cells(found):
+    """{student id: {lesson id: Cell}}: the page walks a student's filled cells only."""
     cells = {}
-    # Plain rows on the session's connection: the ORM's result machinery costs more than the query.
-    rows = db.session.connection().execute(CELLS, {"assignment": assignment_id, "start": start, "end": end}).all()
-    for lesson_id, student_id, item_id, value, work_type_id, comment, version in rows:
-        cell = cells.get((lesson_id, student_id))
+    for lesson_id, student_id, item_id, value, work_type_id, comment, version in found:
+        mine = cells.get(student_id)
+        if mine is None:
+            mine = cells[student_id] = {}
+        cell = mine.get(lesson_id)
         if cell is None:
-            cell = cells[lesson_id, student_id] = Cell()
+            cell = mine[lesson_id] = Cell()
         if work_type_id is None:
             cell.absence = (item_id, value or "н", version)
         else:
             cell.marks.append((item_id, value, work_type_id, comment, version))
     return cells
-
-
-def _finals(assignment, period, student_ids):
-    if not student_ids:
-        return {}
-    kinds = or_(FinalMark.kind != "period", FinalMark.period_id == (period.id if period else None))
-    finals = db.session.scalars(select(FinalMark).where(
-        FinalMark.subject_id == assignment.subject_id,
-        FinalMark.school_year_id == assignment.classgroup.school_year_id,
-        FinalMark.student_id.in_(student_ids), FinalMark.retracted_at.is_(None), kinds))
-    return {(f.student_id, f.kind): f for f in finals}

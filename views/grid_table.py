@@ -38,32 +38,41 @@ def body_model(data, columns, writer):
     columns where the student was not in the class, the average and the final marks."""
     weights = {wt_id: wt.weight for wt_id, wt in data.work_types.items()}
     finals = _final_columns(data, writer)
-    cells = data.cells
     whole_period = (data.period.starts_on, data.period.ends_on)
-    lesson_ids = [(index, c["id"], c["date"]) for index, c in enumerate(columns)]
+    index_of = {c["id"]: index for index, c in enumerate(columns)}
     rows = []
     for row in data.rows:
         student_id = row.student.id
-        always_here = _enrolled_all_period(row.spans, whole_period)
-        filled, away, marks_of_row = {}, [], []
-        for index, lesson_id, day in lesson_ids:
-            if not always_here and not row.enrolled_on(day):
-                away.append(index)
+        away = [] if _enrolled_all_period(row.spans, whole_period) else [
+            index for index, c in enumerate(columns) if not row.enrolled_on(c["date"])]
+        filled, marks_of_row = {}, []
+        for lesson_id, cell in data.cells.get(student_id, {}).items():
+            index = index_of.get(lesson_id)
+            if index is None or (away and index in away):
                 continue
-            cell = cells.get((lesson_id, student_id))
-            if cell is not None:
-                filled[index] = [cell.text, [[m[0], m[2], m[3], m[1]] for m in cell.marks]]
-                marks_of_row += [(m[1], weights[m[2]]) for m in cell.marks if m[2] in weights]
+            marks = cell.marks
+            filled[index] = [cell.text, [[m[0], m[2], m[3], m[1]] for m in marks]]
+            marks_of_row += [(m[1], weights[m[2]]) for m in marks if m[2] in weights]
         rows.append({
             "id": student_id, "name": row.student.full_name, "cells": filled, "away": away,
             "average": _average_text(weighted_average(marks_of_row)),
             "finals": [_final(data.finals.get((student_id, kind)), kind, editable, fixable)
                        for kind, editable, fixable in finals],
         })
-    return {"rows": rows, "columns": [{"id": c["id"], "mode": c["mode"], "label": c["label"],
-                                       "future": c["future"]} for c in columns],
+    return {"rows": rows, "columns": [_column(data, c) for c in columns],
             "work_types": {str(wt_id): wt.name for wt_id, wt in data.work_types.items()},
             "finals": [{"kind": kind, "label": label} for kind, label in _final_labels(data)]}
+
+
+def _column(data, column):
+    """A lesson's header and what its panel shows: topic, homework, files, the column's work type."""
+    lesson = column["lesson"]
+    return {"id": column["id"], "mode": column["mode"], "label": column["label"], "future": column["future"],
+            "today": column["today"], "day": column["day"], "number": lesson.number, "title": column["title"],
+            "work_type_short": column["work_type"], "work_type": lesson.work_type_id, "topic": lesson.topic,
+            "homework": data.homework.get(lesson.id, ""), "files": data.homework_files.get(lesson.id, []),
+            # Topic and homework are planned ahead and kept on the lesson day (app/journal_entry.py).
+            "writable": column["writable"] and (column["future"] or data.today <= column["until"])}
 
 
 def _final_labels(data):
@@ -81,8 +90,8 @@ def _final_columns(data, writer):
 
 
 def _final(mark, kind, editable, fixable):
-    return {"value": mark.value if mark is not None else "", "version": mark.version if mark is not None else None,
-            "editable": editable, "fixable": fixable}
+    value, version = mark if mark is not None else ("", None)
+    return {"value": value, "version": version, "editable": editable, "fixable": fixable}
 
 
 def _enrolled_all_period(spans, period):

@@ -67,7 +67,6 @@ class JournalView(BaseView):
             "journal_grid.html", grid=data, columns=columns,
             body=grid_table.body_model(data, columns, writer) if data.period else None,
             may_write=any(c["writable"] for c in columns), scale=entry.mark_scale(),
-            lessons_json=_lessons_json(data, columns),
         )
 
     # ---- saving ---------------------------------------------------------------------
@@ -205,16 +204,6 @@ class JournalView(BaseView):
 
 
 # ------------------------------------------------------------------ the page's layout
-
-
-def _lessons_json(data, columns):
-    files = data.homework_files
-    return {str(c["lesson"].id): {
-        "files": files.get(c["lesson"].id, []),
-        "title": f"{c['label']}", "topic": c["lesson"].topic, "homework": data.homework.get(c["lesson"].id, ""),
-        "work_type": c["lesson"].work_type_id, "writable": c["writable"] and data.today <= c["until"] or
-        (c["writable"] and c["future"]),
-    } for c in columns}
 
 
 # ------------------------------------------------------------------ helpers of this page

@@ -5,10 +5,13 @@
   var table = document.getElementById("journal-grid");
   if (!table) { return; }
   var status = document.getElementById("journal-status");
-  var lessons = JSON.parse(document.getElementById("journal-lessons").textContent);
   var csrf = table.dataset.csrf;
   var pending = new WeakMap();
-  drawBody(JSON.parse(document.getElementById("journal-body").textContent));
+  var model = JSON.parse(document.getElementById("journal-body").textContent);
+  var lessons = {};
+  model.columns.forEach(function (column) { lessons[column.id] = column; });
+  drawHead(model);
+  drawBody(model);
 
   // ---- the rows, from the JSON the server sends (app/grid.py, views/grid_table.py) ----
   function esc(text) {
@@ -48,6 +51,16 @@
     }
     return '<td class="final"><span class="final-mark' + (final.fixable ? " fixable" : "") + '" data-kind="' + kind +
       '" tabindex="' + (final.fixable ? 0 : -1) + '">' + value + "</span></td>";
+  }
+
+  function drawHead(model) {
+    var html = model.columns.map(function (c) {
+      return '<th class="lesson' + (c.future ? " future" : "") + (c.today ? " today" : "") + '" data-l="' + c.id +
+        '" title="' + esc(c.title) + '"><button type="button" class="lesson-open" data-l="' + c.id + '">' +
+        esc(c.day) + "<br><small>" + c.number + " ур.</small></button>" +
+        (c.work_type_short ? '<div class="wt">' + esc(c.work_type_short) + "</div>" : "") + "</th>";
+    }).join("");
+    table.tHead.rows[0].querySelector("th.avg").insertAdjacentHTML("beforebegin", html);
   }
 
   function drawBody(model) {
@@ -221,7 +234,7 @@
     var lesson = el.dataset.l ? lessons[el.dataset.l] : null;
     var current = el.tagName === "INPUT" ? el.dataset.saved : el.textContent.trim();
     document.getElementById("correction-what").textContent = nameOf(el) + ", " +
-      (lesson ? lesson.title : "итоговая отметка") + ": сейчас «" + (current || "пусто") + "»";
+      (lesson ? lesson.label : "итоговая отметка") + ": сейчас «" + (current || "пусто") + "»";
     document.getElementById("correction-value").value = "";
     var choice = document.getElementById("correction-mark");
     choice.textContent = "";
@@ -277,7 +290,7 @@
     if (!button) { return; }
     openLesson = button.dataset.l;
     var info = lessons[openLesson];
-    document.getElementById("lesson-title").textContent = info.title;
+    document.getElementById("lesson-title").textContent = info.label;
     lessonForm.topic.value = info.topic || "";
     lessonForm.homework.value = info.homework || "";
     if (info.work_type) { lessonForm.work_type.value = info.work_type; }
