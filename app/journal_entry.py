@@ -96,6 +96,11 @@ def weighted_average(marks):
             tenths = int(weight * 10)
             total += number * tenths
             weights += tenths
+    return average_of_sums(total, weights)
+
+
+def average_of_sums(total, weights):
+    """The last step of weighted_average, for callers that keep the sums themselves (the grid)."""
     if not weights:
         return None
     return (Decimal(total) / Decimal(weights)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -6,7 +6,7 @@ target is three times an empty page). So the server sends only what the cells ho
 as JSON, and grid.js builds the rows. Everything a column shares is worked out
 once per column, everything a row shares once per row.
 """
-from app.journal_entry import weighted_average
+from app.journal_entry import NUMBERS, average_of_sums
 from app.rules import fmt_date
 from security import policy
 
@@ -36,7 +36,7 @@ def body_model(data, columns, writer):
     """The rows as plain data for the page's script to draw: per student the name, the cells
     that hold something ({column index: [text, [[mark id, work type id, comment], …]]}), the
     columns where the student was not in the class, the average and the final marks."""
-    weights = {wt_id: wt.weight for wt_id, wt in data.work_types.items()}
+    tenths = {wt_id: int(wt.weight * 10) for wt_id, wt in data.work_types.items()}
     finals = _final_columns(data, writer)
     whole_period = (data.period.starts_on, data.period.ends_on)
     index_of = {c["id"]: index for index, c in enumerate(columns)}
@@ -45,17 +45,21 @@ def body_model(data, columns, writer):
         student_id = row.student.id
         away = [] if _enrolled_all_period(row.spans, whole_period) else [
             index for index, c in enumerate(columns) if not row.enrolled_on(c["date"])]
-        filled, marks_of_row = {}, []
+        filled, total, weights = {}, 0, 0
         for lesson_id, cell in data.cells.get(student_id, {}).items():
             index = index_of.get(lesson_id)
             if index is None or (away and index in away):
                 continue
             marks = cell.marks
             filled[index] = [cell.text, [[m[0], m[2], m[3], m[1]] for m in marks]]
-            marks_of_row += [(m[1], weights[m[2]]) for m in marks if m[2] in weights]
+            for _id, value, work_type_id, _comment, _version in marks:  # weighted_average, summed in place
+                number = NUMBERS.get(value)
+                if number is not None and work_type_id in tenths:
+                    total += number * tenths[work_type_id]
+                    weights += tenths[work_type_id]
         rows.append({
             "id": student_id, "name": row.student.full_name, "cells": filled, "away": away,
-            "average": _average_text(weighted_average(marks_of_row)),
+            "average": _average_text(average_of_sums(total, weights)),
             "finals": [_final(data.finals.get((student_id, kind)), kind, editable, fixable)
                        for kind, editable, fixable in finals],
         })
