@@ -19,13 +19,10 @@ from app.people import Enrollment, Student
 from app.rules import today
 from app.structure import ClassGroup, Period, TeachingAssignment, subgroup_student
 
-# Cyrillic in alphabetical order, «ё» right after «е» (byte order would put it last).
-_ALPHABET = {ch: i for i, ch in enumerate("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")}
-
-
 def alphabetical(student):
-    """Sort key for Фамилия Имя Отчество in the Russian alphabet, whatever the database's collation."""
-    return tuple(tuple(_ALPHABET.get(ch, 100 + ord(ch)) for ch in (part or "").lower())
+    """Sort key for Фамилия Имя Отчество in the Russian alphabet, whatever the database's
+    collation: code points order Cyrillic alphabetically except «ё», which goes right after «е»."""
+    return tuple((part or "").lower().replace("ё", "е\uffff")
                  for part in (student.last_name, student.first_name, student.middle_name))
 
 

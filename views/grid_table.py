@@ -34,7 +34,7 @@ def columns_of(data, writer):
 
 def body_model(data, columns, writer):
     """The rows as plain data for the page's script to draw: per student the name, the cells
-    that hold something ({column index: [text, [[mark id, work type id, comment], …]]}), the
+    that hold something ({column index: [text, mark id, work type id, comment, …]}), the
     columns where the student was not in the class, the average and the final marks."""
     tenths = {wt_id: int(wt.weight * 10) for wt_id, wt in data.work_types.items()}
     finals = _final_columns(data, writer)
@@ -51,12 +51,14 @@ def body_model(data, columns, writer):
             if index is None or (away and index in away):
                 continue
             marks = cell.marks
-            filled[index] = [cell.text, [[m[0], m[2], m[3], m[1]] for m in marks]]
-            for _id, value, work_type_id, _comment, _version in marks:  # weighted_average, summed in place
-                number = NUMBERS.get(value)
+            flat = [cell.text]  # then id, work type id, comment of each mark, flat: JSON is per element
+            for mark_id, value, work_type_id, comment, _version in marks:
+                flat += (mark_id, work_type_id, comment)
+                number = NUMBERS.get(value)  # weighted_average, summed in place
                 if number is not None and work_type_id in tenths:
                     total += number * tenths[work_type_id]
                     weights += tenths[work_type_id]
+            filled[index] = flat
         rows.append({
             "id": student_id, "name": row.student.full_name, "cells": filled, "away": away,
             "average": _average_text(average_of_sums(total, weights)),

@@ -20,15 +20,25 @@
     });
   }
 
+  // A cell arrives as [text, id, work type, comment, id, work type, comment, …]; the marks'
+  // values are the first words of the text, in the same order.
+  function marksOf(cell) {
+    var marks = [], values = cell ? cell[0].split(" ") : [];
+    for (var i = 1; cell && i < cell.length; i += 3) {
+      marks.push([cell[i], cell[i + 1], cell[i + 2], values[(i - 1) / 3]]);
+    }
+    return marks;
+  }
+
   function tip(marks, names) {
-    if (!marks || !marks.length) { return ""; }
+    if (!marks.length) { return ""; }
     return ' title="' + esc(marks.map(function (m) {
       return m[3] + " — " + (names[m[1]] || "") + (m[2] ? ": " + m[2] : "");
     }).join("; ")) + '"';
   }
 
   function drawCell(column, cell, name, names) {
-    var text = esc(cell ? cell[0] : ""), marks = cell ? cell[1] : [];
+    var text = esc(cell ? cell[0] : ""), marks = marksOf(cell);
     if (column.mode === "edit") {
       return '<td class="c"><input class="cell" data-l="' + column.id + '" value="' + text + '" data-saved="' +
         text + '" aria-label="' + name + ", " + esc(column.label) + '" autocomplete="off" spellcheck="false"' +
