@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import String, and_, bindparam, cast, func, null, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
 from app.journal import Absence, FinalMark, Homework, HomeworkFile, Lesson, Mark, WorkType
@@ -87,7 +86,7 @@ class Grid:
     rows: list
     cells: dict  # student_id -> {lesson_id: Cell}
     finals: dict  # (student_id, kind) -> (value, version)
-    work_types: dict  # id -> WorkType (active and those used in the grid)
+    work_types: dict  # id -> a row with the WorkType's fields (all of them, retired ones too)
     homework: dict  # lesson_id -> homework text
     homework_files: dict  # lesson_id -> [{"id", "filename"}]
 
@@ -103,23 +102,66 @@ class Grid:
         return today()
 
 
-def load_assignment(assignment_id, visible_condition):
-    """The assignment with its class, year, group, subject, teacher and the periods of its grade:
-    one statement. None if it does not exist or the user may not see it."""
-    rows = db.session.execute(
-        select(TeachingAssignment, Period)
-        .join(TeachingAssignment.classgroup)
+def _columns(model, *names):
+    return [getattr(model, name) for name in names]
+
+
+ASSIGNMENT_FIELDS = ("id", "teacher_id", "classgroup_id", "subgroup_id", "subject_id", "hours_per_week")
+CLASS_FIELDS = ("id", "school_year_id", "grade", "letter", "class_teacher_id")
+YEAR_FIELDS = ("id", "name", "starts_on", "ends_on", "is_current", "closed")
+PERIOD_FIELDS = ("id", "school_year_id", "kind", "number", "starts_on", "ends_on", "grade_from", "grade_to", "closed")
+
+
+def _assignment_statement():
+    from app.people import Staff
+    from app.structure import SchoolYear, Subgroup, Subject
+
+    return (
+        select(*_columns(TeachingAssignment, *ASSIGNMENT_FIELDS), *_columns(ClassGroup, *CLASS_FIELDS),
+               *_columns(SchoolYear, *YEAR_FIELDS), Subject.name, Subject.short_name, Staff.last_name,
+               Staff.first_name, Staff.middle_name, Subgroup.name, *_columns(Period, *PERIOD_FIELDS))
+        .join(ClassGroup, ClassGroup.id == TeachingAssignment.classgroup_id)
+        .join(SchoolYear, SchoolYear.id == ClassGroup.school_year_id)
+        .join(Subject, Subject.id == TeachingAssignment.subject_id)
+        .join(Staff, Staff.id == TeachingAssignment.teacher_id)
+        .outerjoin(Subgroup, Subgroup.id == TeachingAssignment.subgroup_id)
         .outerjoin(Period, and_(Period.school_year_id == ClassGroup.school_year_id,
                                 Period.grade_from <= ClassGroup.grade, Period.grade_to >= ClassGroup.grade))
-        .options(contains_eager(TeachingAssignment.classgroup).joinedload(ClassGroup.school_year),
-                 joinedload(TeachingAssignment.subject), joinedload(TeachingAssignment.subgroup),
-                 joinedload(TeachingAssignment.teacher))
-        .where(TeachingAssignment.id == assignment_id, visible_condition)
+        .where(TeachingAssignment.id == bindparam("assignment"))
         .order_by(Period.starts_on)
-    ).unique().all()
-    if not rows:
+    )
+
+
+def load_assignment(assignment_id):
+    """The assignment with its class, year, group, subject, teacher and the periods of its grade,
+    in one statement built once; None if there is no such assignment. Who may see it is the
+    caller's question (security.policy.sees_assignment).
+
+    The grid only reads them, so they are built as detached objects from plain rows: loading
+    seven related entities through the ORM cost a tenth of the page's time budget."""
+    from app.people import Staff
+    from app.structure import SchoolYear, Subgroup, Subject
+
+    found = db.session.connection().execute(STATEMENTS["assignment"], {"assignment": assignment_id}).all()
+    if not found:
         return None, []
-    return rows[0][0], [period for _, period in rows if period is not None]
+    row = iter(found[0])
+    take = lambda names: dict(zip(names, (next(row) for _ in names)))  # noqa: E731
+    assignment = TeachingAssignment(**take(ASSIGNMENT_FIELDS))
+    classgroup = ClassGroup(**take(CLASS_FIELDS))
+    year = SchoolYear(**take(YEAR_FIELDS))
+    subject = Subject(id=assignment.subject_id, **take(("name", "short_name")))
+    teacher = Staff(id=assignment.teacher_id, **take(("last_name", "first_name", "middle_name")))
+    subgroup_name = next(row)
+    classgroup.school_year, assignment.classgroup = year, classgroup
+    assignment.subject, assignment.teacher = subject, teacher
+    if assignment.subgroup_id is not None:
+        assignment.subgroup = Subgroup(id=assignment.subgroup_id, classgroup_id=classgroup.id, name=subgroup_name)
+    start = len(found[0]) - len(PERIOD_FIELDS)
+    periods = [Period(**dict(zip(PERIOD_FIELDS, r[start:]))) for r in found if r[start] is not None]
+    for period in periods:
+        period.school_year = year
+    return assignment, periods
 
 
 def choose_period(periods, period_id=None, day=None):
@@ -163,10 +205,11 @@ def _statements():
                      or_(FinalMark.kind != "period", FinalMark.period_id == bindparam("period")),
                      FinalMark.student_id.in_(select(Enrollment.student_id).where(in_class))))
     return {"lessons": lessons, "cells": marks.union_all(absences).order_by("id"), "roster": roster,
-            "group_roster": roster.where(in_group), "finals": finals}
+            "group_roster": roster.where(in_group), "finals": finals, "assignment": _assignment_statement(),
+            "work_types": select(WorkType.id, WorkType.name, WorkType.short_name, WorkType.weight, WorkType.written,
+                                 WorkType.active).order_by(WorkType.id)}
 
 
-STATEMENTS = _statements()
 
 
 def load_grid(assignment, periods, period):
@@ -183,10 +226,8 @@ def load_grid(assignment, periods, period):
     cells = _cells(run(STATEMENTS["cells"], values).all())
     finals = {(student_id, kind): (value, version)
               for student_id, kind, value, version in run(STATEMENTS["finals"], values)}
-    used = {m[2] for mine in cells.values() for cell in mine.values() for m in cell.marks}
-    used |= {lesson.work_type_id for lesson in lessons}
-    work_types = {wt.id: wt for wt in db.session.scalars(
-        select(WorkType).where(or_(WorkType.active.is_(True), WorkType.id.in_(used))).order_by(WorkType.id))}
+    # All work types (a school has a dozen): retired ones still weigh the marks given with them.
+    work_types = {row.id: row for row in run(STATEMENTS["work_types"])}
     return Grid(assignment, period, periods, lessons, rows, cells, finals, work_types,
                 {row[0]: row[7] for row in lesson_rows if row[7]},
                 {row[0]: _files(row[8]) for row in lesson_rows if row[8]})
@@ -222,3 +263,6 @@ def _cells(found):
         else:
             cell.marks.append((item_id, value, work_type_id, comment, version))
     return cells
+
+
+STATEMENTS = _statements()

@@ -707,3 +707,24 @@ def test_api_info_speaks_russian_and_lists_only_the_teachers_lessons(client, app
         own = set(db.session.scalars(db.select(Lesson.id).where(
             Lesson.teacher_id == person_of_login("teacher").id)))
     assert {v["id"] for v in lesson["values"]} <= own
+
+
+def test_a_teacher_opens_only_journals_they_teach_or_lead(client, app):
+    from app.structure import TeachingAssignment
+
+    with app.app_context():
+        own = assignment_of("teacher").id
+        led = assignment_of("classteacher") and db.session.scalar(db.select(TeachingAssignment.id).where(
+            TeachingAssignment.classgroup_id == classgroup("5А").id,
+            TeachingAssignment.teacher_id != person_of_login("classteacher").id))
+        other = db.session.scalar(db.select(TeachingAssignment.id).where(
+            TeachingAssignment.classgroup_id == classgroup("9Б").id,
+            TeachingAssignment.teacher_id != person_of_login("teacher").id))
+    login(client, "teacher")
+    assert client.get(f"/journal/{own}").status_code == 200
+    assert client.get(f"/journal/{other}").status_code == 404
+    assert client.get("/journal/999999").status_code == 404
+    client.get("/logout/")
+    login(client, "classteacher")  # the class teacher of 5А reads every journal of 5А
+    assert client.get(f"/journal/{led}").status_code == 200
+    assert client.get(f"/journal/{other}").status_code == 404

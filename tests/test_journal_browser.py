@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select, true
+from sqlalchemy import select
 
 from app import grid as journal_grid
 from app import journal_entry as entry
@@ -61,7 +61,7 @@ def journal(app):
             lessons[day] = lesson
         db.session.commit()
 
-        assignment, periods = journal_grid.load_assignment(assignment.id, true())
+        assignment, periods = journal_grid.load_assignment(assignment.id)
         data = journal_grid.load_grid(assignment, periods, journal_grid.choose_period(periods))
         today_rows = [row.student.id for row in data.rows if row.enrolled_on(TODAY)]
         assert len(today_rows) >= 5, "для проверки нужна группа хотя бы из пяти учеников"

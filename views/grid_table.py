@@ -23,7 +23,7 @@ def columns_of(data, writer):
         mode = "view" if not writable or future else ("edit" if today <= until else "fix")
         label = f"{fmt_date(lesson.date)}, {lesson.number}-й урок"
         columns.append({
-            "lesson": lesson, "id": lesson.id, "date": lesson.date, "day": lesson.date.strftime("%d.%m"),
+            "lesson": lesson, "id": lesson.id, "date": lesson.date, "day": fmt_date(lesson.date)[:5],
             "future": future, "today": lesson.date == today, "writable": writable, "until": until, "mode": mode,
             "work_type": work_type.short_name if work_type else "", "label": label,
             "title": f"{label}: {lesson.topic or 'тема не записана'}" + (

@@ -56,8 +56,8 @@ class JournalView(BaseView):
     @expose("/<int:assignment_id>")
     @has_access
     def grid(self, assignment_id):
-        assignment, periods = journal_grid.load_assignment(assignment_id, policy.visible_assignments(acting_user()))
-        if assignment is None:
+        assignment, periods = journal_grid.load_assignment(assignment_id)
+        if assignment is None or not policy.sees_assignment(acting_user(), assignment):
             abort(404)
         period = journal_grid.choose_period(periods, request.args.get("period", type=int))
         data = journal_grid.load_grid(assignment, periods, period)
