@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.journal import (
@@ -31,7 +32,7 @@ from app.journal import (
 )
 from app.people import Enrollment, Student
 from app.rules import RuleError, fmt_date, require, today
-from app.structure import Period, SchoolYear, Subject, subgroup_student
+from app.structure import ClassGroup, Period, SchoolYear, Subject, subgroup_student
 from security import policy
 
 COMMENT_MAX = 500
@@ -203,7 +204,10 @@ def _touch(item):
 def lesson_for_writing(writer, lesson_id, field="lesson"):
     """The lesson, locked for this transaction (PostgreSQL) so that two saves of one
     lesson's cells queue instead of both reading the old state."""
-    lesson = db.session.scalar(select(Lesson).where(Lesson.id == lesson_id).with_for_update())
+    lesson = db.session.scalar(
+        select(Lesson).where(Lesson.id == lesson_id).with_for_update(of=Lesson)
+        .options(joinedload(Lesson.assignment), joinedload(Lesson.work_type),
+                 joinedload(Lesson.classgroup).joinedload(ClassGroup.school_year)))
     if lesson is None:
         raise RuleError(f"Урок с номером {lesson_id} не найден.", field)
     check_may_write(writer, lesson)
@@ -451,18 +455,19 @@ def save_cell(writer, lesson, student, text, expected, path="grid", work_type=No
     if expected is not None and not _same_cell(now_text, expected):
         raise Conflict(f"Клетку уже изменили: сейчас в ней «{now_text or 'пусто'}». "
                        "Проверьте и введите заново.", "cell")
-    for mark, value in zip(marks, wanted_marks):
+    kept = marks[:len(wanted_marks)]
+    for mark, value in zip(kept, wanted_marks):
         if mark.value != value:
             change_mark(writer, mark, path, value=value, reason=reason)
     for mark in marks[len(wanted_marks):]:
         retract_mark(writer, mark, path, reason=reason)
-    for value in wanted_marks[len(marks):]:
-        add_mark(writer, lesson, student, value, path, work_type=work_type, reason=reason)
+    kept += [add_mark(writer, lesson, student, value, path, work_type=work_type, reason=reason)
+             for value in wanted_marks[len(marks):]]
     current_attendance = absence.code if absence else None
     if (wanted_attendance or None) != (LATE if current_attendance == LATE else
                                        ("н" if current_attendance else None)):
-        set_attendance(writer, lesson, student, wanted_attendance, path, reason=reason)
-    return cell_state(lesson.id, student.id)
+        absence = set_attendance(writer, lesson, student, wanted_attendance, path, reason=reason)
+    return kept, absence
 
 
 def _same_cell(a, b):

@@ -728,3 +728,16 @@ def test_a_teacher_opens_only_journals_they_teach_or_lead(client, app):
     login(client, "classteacher")  # the class teacher of 5А reads every journal of 5А
     assert client.get(f"/journal/{led}").status_code == 200
     assert client.get(f"/journal/{other}").status_code == 404
+
+
+def test_saving_a_cell_costs_a_fixed_number_of_statements(client, app, today_lesson, count_statements):
+    login(client, "teacher")
+    headers = grid_csrf(client, today_lesson["assignment"])
+    a, lesson, student = today_lesson["assignment"], today_lesson["lesson"], today_lesson["student"]
+    assert save_cell(client, headers, a, lesson, student, "5").status_code == 200
+    counts = []
+    for value, before in (("4", "5"), ("3", "4")):  # change the mark: the path every correction of a typo takes
+        with count_statements() as counter:
+            assert save_cell(client, headers, a, lesson, student, value, expected=before).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= 11, counts
