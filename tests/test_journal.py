@@ -741,3 +741,23 @@ def test_saving_a_cell_costs_a_fixed_number_of_statements(client, app, today_les
             assert save_cell(client, headers, a, lesson, student, value, expected=before).status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1] <= 11, counts
+
+
+def test_teacher_adds_todays_lesson_but_not_a_past_one(client, app):
+    with app.app_context():
+        assignment_id = assignment_of("teacher").id
+    login(client, "teacher")
+    headers = grid_csrf(client, assignment_id)
+    res = client.post(f"/journal/{assignment_id}/lessons", headers=headers,
+                      json={"date": TODAY.isoformat(), "number": "8"})
+    assert res.status_code == 201, res.get_json()
+    again = client.post(f"/journal/{assignment_id}/lessons", headers=headers,
+                        json={"date": TODAY.isoformat(), "number": "8"})
+    assert again.status_code == 422 and "уже есть" in again.get_json()["error"]
+    past = client.post(f"/journal/{assignment_id}/lessons", headers=headers,
+                       json={"date": (TODAY - timedelta(days=3)).isoformat(), "number": "8"})
+    assert past.status_code == 422 and "задним числом" in past.get_json()["error"]
+    with app.app_context():
+        change = db.session.scalar(db.select(JournalChange).where(
+            JournalChange.record == "lesson", JournalChange.record_id == res.get_json()["id"]))
+        assert change.path == "grid" and change.user.username == "teacher"

@@ -376,4 +376,15 @@
       }
     });
   });
+
+  // ---- a lesson the timetable did not make --------------------------------------------
+  var newLesson = document.getElementById("new-lesson");
+  if (newLesson) {
+    newLesson.addEventListener("submit", function (e) {
+      e.preventDefault();
+      post(newLesson.dataset.url, {date: newLesson.date.value, number: newLesson.number.value}).then(function (r) {
+        if (r.status === 201) { window.location.reload(); } else { say(r.data.error || "Урок не добавлен.", "error"); }
+      });
+    });
+  }
 })();
