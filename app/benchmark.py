@@ -181,16 +181,13 @@ class Target:
 
     def recreate(self):
         """Drop whatever is there and start from an empty database."""
+        self.drop()
         if self.kind == "SQLite":
             os.makedirs(os.path.dirname(self.where), exist_ok=True)
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                if os.path.exists(self.where + suffix):
-                    os.remove(self.where + suffix)
             return
         admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{self.name}"'))
         finally:
             admin.dispose()
