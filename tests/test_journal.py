@@ -761,3 +761,31 @@ def test_teacher_adds_todays_lesson_but_not_a_past_one(client, app):
         change = db.session.scalar(db.select(JournalChange).where(
             JournalChange.record == "lesson", JournalChange.record_id == res.get_json()["id"]))
         assert change.path == "grid" and change.user.username == "teacher"
+
+
+def test_parent_sees_the_mark_entered_today(client, app):
+    """The issue's «done when»: a mark entered in the grid reaches the parent's «Оценки» page."""
+    from app.structure import TeachingAssignment
+
+    with app.app_context():
+        child = person_of_login("student")  # the demo parent's child in 5А
+        assignment = db.session.scalars(db.select(TeachingAssignment).where(
+            TeachingAssignment.teacher_id == person_of_login("classteacher").id,
+            TeachingAssignment.classgroup_id == classgroup("5А").id,
+            TeachingAssignment.subgroup_id.is_(None))).first()
+        lesson = lesson_on(assignment, TODAY)
+        clear_cell(lesson, child)
+        ids, subject, name = (assignment.id, lesson.id, child.id), assignment.subject.name, child.full_name
+        before = db.session.scalar(db.select(db.func.count()).select_from(Mark).join(Lesson).where(
+            Mark.student_id == child.id, Lesson.subject_id == assignment.subject_id, Mark.retracted_at.is_(None),
+            Lesson.date >= date(2026, 11, 5)))
+    login(client, "classteacher")
+    assert save_cell(client, grid_csrf(client, ids[0]), *ids, "4").status_code == 200
+    client.get("/logout/")
+    login(client, "parent")
+    page = client.get("/family/marks/").get_data(as_text=True)
+    own_part = page[page.index(name):]  # the parent has two children: the 5А child's table
+    line = re.search(re.escape(subject) + r"</td>\s*<td>(.*?)</td>", own_part, re.S)
+    assert line, page[:2000]
+    assert len(re.findall(r'class="mark"', line.group(1))) == before + 1
+    assert 'title="23.11.2026: Ответ на уроке">4</span>' in line.group(1)

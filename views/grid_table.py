@@ -66,7 +66,7 @@ def body_model(data, columns, writer):
                        for kind, editable, fixable in finals],
         })
     return {"rows": rows, "columns": [_column(data, c) for c in columns],
-            "work_types": {str(wt_id): wt.name for wt_id, wt in data.work_types.items()},
+            "work_types": {str(wt_id): [wt.name, wt.short_name, wt.written] for wt_id, wt in data.work_types.items()},
             "finals": [{"kind": kind, "label": label} for kind, label in _final_labels(data)]}
 
 

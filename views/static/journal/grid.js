@@ -33,22 +33,27 @@
   function tip(marks, names) {
     if (!marks.length) { return ""; }
     return ' title="' + esc(marks.map(function (m) {
-      return m[3] + " — " + (names[m[1]] || "") + (m[2] ? ": " + m[2] : "");
+      return m[3] + " — " + (names[m[1]] ? names[m[1]][0] : "") + (m[2] ? ": " + m[2] : "");
     }).join("; ")) + '"';
   }
 
+  // Marks of a written work stand out (bold): their window and weight differ.
+  function written(marks, names) {
+    return marks.some(function (m) { return names[m[1]] && names[m[1]][2]; }) ? " w" : "";
+  }
+
   function drawCell(column, cell, name, names) {
-    var text = esc(cell ? cell[0] : ""), marks = marksOf(cell);
+    var text = esc(cell ? cell[0] : ""), marks = marksOf(cell), w = written(marks, names);
     if (column.mode === "edit") {
-      return '<td class="c"><input class="cell" data-l="' + column.id + '" value="' + text + '" data-saved="' +
+      return '<td class="c' + w + '"><input class="cell" data-l="' + column.id + '" value="' + text + '" data-saved="' +
         text + '" aria-label="' + name + ", " + esc(column.label) + '" autocomplete="off" spellcheck="false"' +
         tip(marks, names) + "></td>";
     }
     if (column.mode === "fix") {
-      return '<td class="c ro"><span class="cell" tabindex="0" data-l="' + column.id + '" data-marks="' +
+      return '<td class="c ro' + w + '"><span class="cell" tabindex="0" data-l="' + column.id + '" data-marks="' +
         marks.map(function (m) { return m[0]; }).join(" ") + '"' + tip(marks, names) + ">" + text + "</span></td>";
     }
-    return '<td class="c ro' + (column.future ? " future" : "") + '"><span class="cell" tabindex="-1"' +
+    return '<td class="c ro' + w + (column.future ? " future" : "") + '"><span class="cell" tabindex="-1"' +
       tip(marks, names) + ">" + text + "</span></td>";
   }
 
