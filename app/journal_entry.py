@@ -156,6 +156,7 @@ def _within_window(writer, last_day, reason, what):
         return True
     if writer.administration:
         require(reason, f"Срок ввода истёк {fmt_date(last_day)}: укажите причину исправления.", "reason")
+        _text(reason, REASON_MAX, "Причина", "reason")
         return False
     raise OutsideWindow(
         f"Срок ввода {what} истёк {fmt_date(last_day)}. Изменить можно только исправлением "
@@ -248,16 +249,17 @@ def _work_type(lesson, work_type):
 # ------------------------------------------------------------------ marks
 
 
-def add_mark(writer, lesson, student, value, path, work_type=None, comment="", reason=""):
+def add_mark(writer, lesson, student, value, path, work_type=None, comment="", reason="", dedupe=True):
     """A new mark. A repeat of the same mark by the same person within a few seconds (a
-    double click, a resent request) returns the first one instead of adding a twin."""
+    double click, a resent request) returns the first one instead of adding a twin, unless
+    the caller knows it wants two equal marks (`dedupe=False`: a cell typed as «5 5»)."""
     check_may_write(writer, lesson)
     value = check_mark_value(value)
     comment = _text(comment, COMMENT_MAX, "Комментарий", "comment")
     work_type = _work_type(lesson, work_type)
     check_student_at(lesson, student)
     check_lesson_time(lesson)
-    twin = _recent_twin(writer, lesson, student, work_type, value)
+    twin = _recent_twin(writer, lesson, student, work_type, value) if dedupe else None
     if twin is not None:
         return twin
     direct = _within_window(writer, last_entry_day(lesson, work_type), reason, "отметки")
@@ -296,7 +298,8 @@ def change_mark(writer, mark, path, value=None, work_type=None, comment=None, re
     if (new_value, new_type.id, new_comment) == (mark.value, mark.work_type_id, mark.comment):
         return mark
     check_lesson_time(lesson)
-    last_day = last_entry_day(lesson, mark.work_type if mark.work_type.written else new_type)
+    # The shorter window of the two: switching an oral mark to a written type reopens nothing.
+    last_day = min(last_entry_day(lesson, mark.work_type), last_entry_day(lesson, new_type))
     direct = _within_window(writer, last_day, reason, "отметки")
     old = _mark_text(mark.value, mark.work_type)
     correction = None if direct else _approved_correction(
@@ -331,7 +334,16 @@ def retract_mark(writer, mark, path, reason="", version=None):
 
 
 def _check_version(item, version):
-    if version is not None and int(version) != item.version:
+    """`version` is what the writer saw: None when they don't say, 0 when they saw no record."""
+    if version is None:
+        return
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise RuleError("Версия записи — целое число.", "version")
+    if item is None:
+        if version != 0:
+            raise Conflict("Эту запись уже удалили. Обновите страницу и проверьте.", "version")
+        return
+    if version != item.version:
         raise Conflict("Эту запись уже изменил другой пользователь. Обновите страницу и проверьте.", "version")
 
 
@@ -375,9 +387,10 @@ def _active_absence(lesson_id, student_id):
         Absence.lesson_id == lesson_id, Absence.student_id == student_id, Absence.retracted_at.is_(None)))
 
 
-def set_absence_reason(writer, absence, reason_code, path, version=None):
+def set_absence_reason(writer, absence, reason_code, path, version=None, reason=""):
     """The class teacher records why a student missed a lesson (Б/У/Н/О). Reasons come
-    with notes days later, so there is no day window, only the closed period."""
+    with notes days later, so there is no day window, only the closed period. Turning an
+    absence into «late» or back is attendance, though: it keeps attendance's window."""
     lesson = absence.lesson
     code = (reason_code or "").strip().upper() or None
     if code is not None and code not in ABSENCE_REASONS:
@@ -392,10 +405,15 @@ def set_absence_reason(writer, absence, reason_code, path, version=None):
     check_lesson_time(lesson)
     if code == absence.reason:
         return absence
+    correction = None
+    if (code == LATE) != (absence.reason == LATE):
+        if not _within_window(writer, last_entry_day(lesson), reason, "пропусков"):
+            correction = _approved_correction(writer, "absence", absence.id, absence.student_id, absence.code,
+                                              code or "н", reason, lesson_id=lesson.id)
     old = absence.code
     absence.reason = code
     _touch(absence)
-    _audit(writer, "absence", absence, old, absence.code, path, field="reason")
+    _audit(writer, "absence", absence, old, absence.code, path, reason, field="reason", correction=correction)
     return absence
 
 
@@ -461,7 +479,8 @@ def save_cell(writer, lesson, student, text, expected, path="grid", work_type=No
             change_mark(writer, mark, path, value=value, reason=reason)
     for mark in marks[len(wanted_marks):]:
         retract_mark(writer, mark, path, reason=reason)
-    kept += [add_mark(writer, lesson, student, value, path, work_type=work_type, reason=reason)
+    # The cell's own checks above make a resent save a no-op: every new value here is meant.
+    kept += [add_mark(writer, lesson, student, value, path, work_type=work_type, reason=reason, dedupe=False)
              for value in wanted_marks[len(marks):]]
     current_attendance = absence.code if absence else None
     if (wanted_attendance or None) != (LATE if current_attendance == LATE else
@@ -609,6 +628,9 @@ def set_final_mark(writer, student, subject, year, kind, value, path, period=Non
         require(period, "Укажите период.", "period")
         if period.school_year_id != year.id:
             raise RuleError("Период из другого учебного года.", "period")
+        grade = student.classgroup.grade if student.classgroup is not None else None
+        if grade is None or not period.grade_from <= grade <= period.grade_to:
+            raise RuleError("Этот период не относится к классу ученика.", "period")
     else:
         period = None
     if not (writer.administration or teaches):
@@ -623,8 +645,7 @@ def set_final_mark(writer, student, subject, year, kind, value, path, period=Non
         FinalMark.student_id == student.id, FinalMark.subject_id == subject.id,
         FinalMark.school_year_id == year.id, FinalMark.kind == kind,
         _same_period(period), FinalMark.retracted_at.is_(None)).with_for_update())
-    if current is not None:
-        _check_version(current, version)
+    _check_version(current, version)
     old = current.value if current else ""
     if old == value:
         return current
@@ -697,6 +718,12 @@ def request_correction(writer, path, reason, student, new_value, mark=None, abse
                                               _work_type(lesson, None)).id, **fields)
     if correction.old_value == correction.new_value:
         raise RuleError("Новое значение совпадает с нынешним.", "value")
+    same = [getattr(Correction, name) == getattr(correction, name) if getattr(correction, name) is not None
+            else getattr(Correction, name).is_(None)
+            for name in ("record", "record_id", "lesson_id", "student_id", "subject_id", "period_id",
+                         "final_kind", "new_value")]
+    if db.session.scalar(select(Correction.id).where(Correction.status == "pending", *same)):
+        raise RuleError("Такое исправление уже ждёт решения заместителя директора.", "value")
     db.session.add(correction)
     db.session.flush()
     return correction

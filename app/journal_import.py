@@ -47,13 +47,13 @@ def import_marks(writer, lesson, data):
     students = _students_by_name(lesson)
     work_types = {key: wt for wt in db.session.scalars(select(WorkType).where(WorkType.active.is_(True)))
                   for key in (wt.name.lower(), wt.short_name.lower())}
-    added = 0
+    added = set()  # a row repeating a mark just given (or a file sent twice) adds nothing: count what is new
     for number, row in enumerate(rows, 1):
         try:
-            added += _import_row(writer, lesson, row, students, work_types)
+            added.add(_import_row(writer, lesson, row, students, work_types).id)
         except RuleError as err:
             raise RuleError(f"Строка {number}: {err.message} Ничего не загружено.", "file") from err
-    return added
+    return len(added)
 
 
 def _import_row(writer, lesson, row, students, work_types):
@@ -68,8 +68,7 @@ def _import_row(writer, lesson, row, students, work_types):
         work_type = work_types.get(work_type_name.lower())
         if work_type is None:
             raise RuleError(f"Вида работы «{work_type_name[:60]}» нет в списке школы.")
-    add_mark(writer, lesson, student, value, "import", work_type=work_type)
-    return 1
+    return add_mark(writer, lesson, student, value, "import", work_type=work_type)
 
 
 def _students_by_name(lesson):

@@ -364,6 +364,11 @@ def visible_work_types(user):
     return true()
 
 
+def lesson_teachers(user):
+    """Staff a user may pick in a lesson filter: the teachers of the lessons they see."""
+    return Staff.id.in_(select(Lesson.teacher_id).where(visible_lessons(user)))
+
+
 def may_write_assignment(writer, assignment):
     """Whether the grid of this assignment opens for entry at all (a substitute's single
     lesson opens by may_write_lesson)."""
@@ -380,6 +385,8 @@ def teaches_subject_to(user, student, subject):
     writer = journal_writer(user)
     if writer.staff_id is None or student is None or subject is None:
         return False
+    groups = select(subgroup_student.c.subgroup_id).where(subgroup_student.c.student_id == student.id)
     return db.session.scalar(select(TeachingAssignment.id).where(
         TeachingAssignment.teacher_id == writer.staff_id, TeachingAssignment.subject_id == subject.id,
-        TeachingAssignment.classgroup_id == student.classgroup_id).limit(1)) is not None
+        TeachingAssignment.classgroup_id == student.classgroup_id,
+        TeachingAssignment.subgroup_id.is_(None) | TeachingAssignment.subgroup_id.in_(groups)).limit(1)) is not None

@@ -109,7 +109,7 @@ METHOD_PERMISSIONS = {
     "post": "write", "put": "write", "info": "write",
     "api_read": "read", "api_get": "read", "api_column_add": "write", "api_column_edit": "write",
     "api_create": "write", "api_update": "write",
-    "approve": "decide", "reject": "decide",
+    "approve": "decide", "reject": "decide", "retract": "write",
 }
 
 

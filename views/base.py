@@ -12,7 +12,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_filter_args
 from marshmallow import ValidationError
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from wtforms import DateField
 from wtforms.validators import DataRequired, Optional
 
@@ -186,13 +186,18 @@ class JournalModelView(ModelView):
     # ---- actions skip base_filters in FAB: re-check every pk ------------------------
 
     # Overrides must be exposed again: FAB builds routes from the decorated attributes.
-    # The single-row GET action is a mutation by GET, refused under CSRF: not exposed.
     @expose("/action_post", methods=["POST"])
     def action_post(self):
         for pk in request.form.getlist("rowid"):
-            if self.datamodel.get(pk, self._base_filters) is None:
+            if not is_id(pk) or self.datamodel.get(pk, self._base_filters) is None:
                 abort(404)
         return super().action_post()
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if not is_id(pk) or self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
 
 
 class JournalRestApi(ModelRestApi):
@@ -231,10 +236,25 @@ class JournalRestApi(ModelRestApi):
             return error
         return self._write(lambda: self.create_from(data), 201)
 
+    def get_headless(self, pk, **kwargs):
+        if not is_id(pk):
+            return self.response_404()
+        return super().get_headless(pk, **kwargs)
+
+    def get_list_headless(self, **kwargs):
+        try:
+            return super().get_list_headless(**kwargs)
+        except (OverflowError, DataError):  # a filter value no column can hold
+            db.session.rollback()
+            return self.response_400(message="Неверное значение в фильтре.")
+
     def put_headless(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
+        item = self.datamodel.get(pk, self._base_filters) if is_id(pk) else None
         if item is None:
             return self.response_404()
+        # Locked until the commit (PostgreSQL): two writers of one record queue, and the
+        # second compares its `version` with what the first wrote.
+        db.session.refresh(item, with_for_update=True)
         data, error = self._load_write(partial=True)
         if error is not None:
             return error
@@ -261,6 +281,15 @@ class JournalRestApi(ModelRestApi):
             db.session.rollback()
             return self.response_422(message={"_": [INTEGRITY_MESSAGE]})
         return self.response(status, id=item.id, result=self.show_model_schema.dump(item))
+
+
+MAX_ID = 2 ** 31 - 1
+
+
+def is_id(value):
+    """A primary key as a URL or form gives it: digits that a database column can hold."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
 
 
 def existing(model, pk, field, label):

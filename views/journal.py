@@ -26,6 +26,7 @@ from security import policy
 from views.base import JournalModelView, JournalRestApi, LoadingInterface, acting_user, date_field, visible
 
 READ_ONLY = ["can_read"]
+ID_RANGE = validate.Range(1, 2 ** 31 - 1, error="Нет такой записи.")
 LESSON_LOAD = (joinedload(Lesson.subject), joinedload(Lesson.classgroup), joinedload(Lesson.subgroup))
 LABELS = {
     "lesson": "Урок", "student": "Ученик", "work_type": "Вид работы", "value": "Отметка",
@@ -34,6 +35,7 @@ LABELS = {
     "teacher": "Учитель", "substitute": "Замещает", "topic": "Тема урока", "plan_topic": "Тема по КТП",
     "assignment": "Нагрузка (класс, предмет)", "homework_text": "Домашнее задание", "kind": "Вид",
     "kind_text": "Вид", "period": "Период", "school_year": "Учебный год", "code": "Пропуск",
+    "text": "Текст задания", "due_on": "Сдать к",
 }
 
 
@@ -83,7 +85,8 @@ class LessonView(JournalModelView):
                                                joinedload(Lesson.homework)])
     class_permission_name = "Lesson"
     row_policy = policy.visible_lessons
-    related_policies = {"assignment": policy.visible_assignments}
+    related_policies = {"assignment": policy.visible_assignments, "classgroup": policy.visible_classes,
+                        "teacher": policy.lesson_teachers}
     list_title = "Уроки"
     add_title = "Новый урок"
     edit_title = "Урок: тема и задание"
@@ -231,7 +234,7 @@ class FinalMarkView(JournalModelView):
         year = item.period.school_year if item.period else db.session.scalar(
             select(SchoolYear).where(SchoolYear.is_current.is_(True)))
         mark = entry.set_final_mark(writer(), item.student, item.subject, year, item.kind, item.value, "form",
-                                    period=item.period, reason=item.reason or "",
+                                    period=item.period, reason=item.reason or "", version=0,
                                     teaches=policy.teaches_subject_to(acting_user(), item.student, item.subject))
         item.id = mark.id if mark else None
 
@@ -306,6 +309,7 @@ class CorrectionView(JournalModelView):
         joinedload(Correction.period)])
     class_permission_name = "Correction"
     row_policy = policy.visible_corrections
+    related_policies = {"student": policy.visible_students}
     list_title = "Исправления"
     show_title = "Исправление"
     list_columns = ["requested_at", "student", "what_text", "change_text", "reason", "requested_by", "status_text"]
@@ -346,6 +350,7 @@ class JournalChangeView(JournalModelView):
         joinedload(JournalChange.lesson).joinedload(Lesson.subgroup)])
     class_permission_name = "JournalChange"
     row_policy = policy.visible_journal_changes
+    related_policies = {"student": policy.visible_students}
     list_title = "Журнал изменений"
     list_columns = ["at", "user", "record", "student", "lesson", "change_text", "reason", "path_text"]
     show_columns = list_columns
@@ -393,13 +398,13 @@ class MarkReadSchema(Schema):
 
 
 class MarkWriteSchema(Schema):
-    lesson = fields.Integer(required=True)
-    student = fields.Integer(required=True)
-    work_type = fields.Integer(allow_none=True)
+    lesson = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    student = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    work_type = fields.Integer(allow_none=True, strict=True, validate=ID_RANGE)
     value = fields.String(required=True, validate=validate.Length(max=20))
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
     reason = fields.String(load_default="", validate=validate.Length(max=5000))
-    version = fields.Integer(allow_none=True)
+    version = fields.Integer(allow_none=True, strict=True, validate=ID_RANGE)
     retract = fields.Boolean(load_default=False)
 
 
@@ -428,7 +433,8 @@ class MarkApi(JournalApi):
     write_schema = MarkWriteSchema()
 
     def create_from(self, data):
-        lesson = visible(Lesson, data["lesson"], "lesson", "Урок", policy.visible_lessons)
+        visible(Lesson, data["lesson"], "lesson", "Урок", policy.visible_lessons)
+        lesson = entry.lesson_for_writing(writer(), data["lesson"])  # locked: parallel posts queue
         student = visible(Student, data["student"], "student", "Ученик", policy.visible_students)
         work_type = visible(WorkType, data.get("work_type"), "work_type", "Вид работы", policy.visible_work_types)
         return entry.add_mark(writer(), lesson, student, data["value"], "api", work_type=work_type,
@@ -456,13 +462,13 @@ class AbsenceReadSchema(Schema):
 
 
 class AbsenceWriteSchema(Schema):
-    lesson = fields.Integer(required=True)
-    student = fields.Integer(required=True)
+    lesson = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    student = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     late = fields.Boolean(load_default=False)
     present = fields.Boolean(load_default=False)
     reason = fields.String(allow_none=True, validate=validate.Length(max=5))
     correction_reason = fields.String(load_default="", validate=validate.Length(max=5000))
-    version = fields.Integer(allow_none=True)
+    version = fields.Integer(allow_none=True, strict=True, validate=ID_RANGE)
 
 
 class AbsenceApi(JournalApi):
@@ -511,11 +517,11 @@ class LessonReadSchema(Schema):
 
 
 class LessonWriteSchema(Schema):
-    assignment = fields.Integer(required=True)
+    assignment = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     date = fields.Date(required=True)
-    number = fields.Integer(required=True)
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(0, 12, error="Номер урока — от 0 до 12."))
     topic = fields.String(load_default="", validate=validate.Length(max=5000))
-    work_type = fields.Integer(allow_none=True)
+    work_type = fields.Integer(allow_none=True, strict=True, validate=ID_RANGE)
 
 
 class LessonApi(JournalApi):
@@ -555,7 +561,7 @@ class HomeworkReadSchema(Schema):
 
 
 class HomeworkWriteSchema(Schema):
-    lesson = fields.Integer(required=True)
+    lesson = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     text = fields.String(required=True, validate=validate.Length(max=20000))
     due_on = fields.Date(allow_none=True)
 

@@ -22,7 +22,7 @@ from app.rules import RuleError
 from app.structure import ClassGroup, Period, TeachingAssignment
 from security import policy
 from views import grid_table
-from views.base import acting_user
+from views.base import MAX_ID, acting_user
 
 PERMISSIONS = {
     "index": "read", "grid": "read", "homework_file": "read",
@@ -79,8 +79,8 @@ class JournalView(BaseView):
             student = _student(data.get("student"))
             work_type = _work_type(data.get("work_type"))
             try:
-                marks, absence = entry.save_cell(writer, lesson, student, str(data.get("text") or ""),
-                                                 data.get("expected"), "grid", work_type=work_type)
+                marks, absence = entry.save_cell(writer, lesson, student, _str(data.get("text"), "cell") or "",
+                                                 _str(data.get("expected"), "cell"), "grid", work_type=work_type)
             except entry.Conflict as err:
                 db.session.rollback()
                 marks, absence = entry.cell_state(lesson.id, student.id)
@@ -94,7 +94,8 @@ class JournalView(BaseView):
     def lesson(self, assignment_id, lesson_id):
         def save(writer, data):
             lesson = _lesson(writer, assignment_id, lesson_id)
-            entry.edit_lesson(writer, lesson, "grid", topic=data.get("topic"), homework=data.get("homework"),
+            entry.edit_lesson(writer, lesson, "grid", topic=_str(data.get("topic"), "topic"),
+                              homework=_str(data.get("homework"), "homework"),
                               work_type=_work_type(data.get("work_type")), due_on=_date(data.get("due_on")))
             return {"topic": lesson.topic, "homework": lesson.homework.text if lesson.homework else ""}, 200
 
@@ -107,8 +108,9 @@ class JournalView(BaseView):
             assignment = _assignment(assignment_id)
             day = _date(data.get("date"))
             number = data.get("number")
-            lesson = entry.create_lesson(writer, assignment, day, int(number) if str(number or "").isdigit()
-                                         else None, "grid", topic=data.get("topic") or "")
+            number = int(number) if str(number).isascii() and str(number).isdigit() else None
+            lesson = entry.create_lesson(writer, assignment, day, number, "grid",
+                                         topic=_str(data.get("topic"), "topic") or "")
             return {"id": lesson.id}, 201
 
         return _answer(save)
@@ -122,10 +124,10 @@ class JournalView(BaseView):
             period = _period(data.get("period"))
             _check_in_class(assignment, student)
             mark = entry.set_final_mark(
-                writer, student, assignment.subject, assignment.classgroup.school_year, data.get("kind"),
-                str(data.get("value") or ""), "grid", period=period,
-                teaches=policy.may_give_final_marks(writer, assignment), reason=data.get("reason") or "",
-                version=data.get("version"))
+                writer, student, assignment.subject, assignment.classgroup.school_year,
+                _str(data.get("kind"), "kind"), _str(data.get("value"), "value") or "", "grid", period=period,
+                teaches=policy.may_give_final_marks(writer, assignment),
+                reason=_str(data.get("reason"), "reason") or "", version=_version(data))
             return {"value": mark.value if mark else "", "version": mark.version if mark else None}, 200
 
         return _answer(save)
@@ -136,26 +138,28 @@ class JournalView(BaseView):
         def save(writer, data):
             assignment = _assignment(assignment_id)
             student = _student(data.get("student"))
+            reason = _str(data.get("reason"), "reason")
             if data.get("kind"):
                 _check_in_class(assignment, student)
                 period = _period(data.get("period"))
                 final = {"subject": assignment.subject, "year": assignment.classgroup.school_year,
-                         "kind": data["kind"], "period": period,
+                         "kind": _str(data["kind"], "kind"), "period": period,
                          "teaches": policy.may_give_final_marks(writer, assignment)}
-                item = entry.request_correction(writer, "grid", data.get("reason"), student,
-                                                str(data.get("value") or ""), final=final)
+                item = entry.request_correction(writer, "grid", reason, student,
+                                                _str(data.get("value"), "value") or "", final=final)
             else:
                 lesson = _lesson(writer, assignment_id, data.get("lesson"))
-                value = str(data.get("value") or "").strip()
+                value = (_str(data.get("value"), "value") or "").strip()
                 attendance = value.lower() in ("н", "о", "оп")
+                mark_id = _id(data.get("mark"), "mark", "Отметка", required=False)
                 mark = db.session.scalar(select(Mark).where(
-                    Mark.id == data.get("mark"), Mark.lesson_id == lesson.id,
-                    Mark.student_id == student.id)) if data.get("mark") and not attendance else None
+                    Mark.id == mark_id, Mark.lesson_id == lesson.id,
+                    Mark.student_id == student.id)) if mark_id and not attendance else None
                 # «н»/«О», or emptying a cell with no mark chosen: the correction is of the absence.
                 absence = db.session.scalar(select(Absence).where(
                     Absence.lesson_id == lesson.id, Absence.student_id == student.id,
                     Absence.retracted_at.is_(None))) if attendance or (mark is None and not value) else None
-                item = entry.request_correction(writer, "grid", data.get("reason"), student, value,
+                item = entry.request_correction(writer, "grid", reason, student, value,
                                                 mark=mark, lesson=lesson, absence=absence)
             return {"id": item.id, "message": "Исправление отправлено заместителю директора на утверждение."}, 201
 
@@ -216,7 +220,7 @@ def _current_year():
 
 
 def _answer(save, json_body=True):
-    """Run a save; commit it, or roll back and answer the rule's message."""
+    """Run a save; commit it, or roll back and answer the rule's message (409 for a conflict)."""
     data = request.get_json(silent=True) if json_body else {}
     if json_body and not isinstance(data, dict):
         return jsonify(error="Ожидается JSON-объект."), 400
@@ -229,7 +233,32 @@ def _answer(save, json_body=True):
     except RuleError as err:
         db.session.rollback()
         return jsonify(error=err.message, field=err.field,
-                       correctable=bool(getattr(err, "correctable", False))), 422
+                       correctable=bool(getattr(err, "correctable", False))), \
+            409 if isinstance(err, entry.Conflict) else 422
+
+
+def _id(value, field, what, required=True):
+    """An id from the JSON: a whole number (or its digits) that a database column can hold."""
+    if value in (None, "") and not required:
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise RuleError(f"{what} не найден(а).", field)
+    return value
+
+
+def _str(value, field):
+    """A text from the JSON: a string (or nothing), never a list or a number."""
+    if value is None or isinstance(value, str):
+        return value
+    raise RuleError("Ожидается текст.", field)
+
+
+def _version(data):
+    """The version the writer saw; the grid sends nothing for an empty cell, which means 0."""
+    version = data.get("version")
+    return 0 if version in (None, "") else version
 
 
 def _assignment(assignment_id):
@@ -241,36 +270,32 @@ def _assignment(assignment_id):
 
 
 def _lesson(writer, assignment_id, lesson_id):
-    try:
-        lesson_id = int(lesson_id)
-    except (TypeError, ValueError):
-        raise RuleError("Не указан урок.", "lesson")
-    lesson = entry.lesson_for_writing(writer, lesson_id)
+    lesson = entry.lesson_for_writing(writer, _id(lesson_id, "lesson", "Урок"))
     if lesson.assignment_id != assignment_id:
         raise RuleError("Урок из другого журнала.", "lesson")
     return lesson
 
 
 def _student(student_id):
-    student = db.session.get(Student, student_id) if isinstance(student_id, int) else None
+    student = db.session.get(Student, _id(student_id, "student", "Ученик"))
     if student is None:
         raise RuleError("Ученик не найден.", "student")
     return student
 
 
 def _period(period_id):
-    if period_id in (None, ""):
-        return None
-    period = db.session.get(Period, period_id) if isinstance(period_id, int) else None
-    if period is None:
+    period_id = _id(period_id, "period", "Учебный период", required=False)
+    period = db.session.get(Period, period_id) if period_id else None
+    if period_id and period is None:
         raise RuleError("Такого учебного периода нет.", "period")
     return period
 
 
 def _work_type(work_type_id):
-    if work_type_id in (None, ""):
+    work_type_id = _id(work_type_id, "work_type", "Вид работы", required=False)
+    if work_type_id is None:
         return None
-    work_type = db.session.get(WorkType, work_type_id) if str(work_type_id).isdigit() else None
+    work_type = db.session.get(WorkType, work_type_id)
     if work_type is None:
         raise RuleError("Такого вида работы нет.", "work_type")
     return work_type
@@ -280,18 +305,24 @@ def _date(value):
     if not value:
         return None
     try:
-        return date.fromisoformat(str(value))
-    except ValueError:
+        return date.fromisoformat(_str(value, "date"))
+    except (ValueError, RuleError):
         raise RuleError("Дата пишется как ДД.ММ.ГГГГ.", "date")
 
 
 def _check_in_class(assignment, student):
+    """Final marks and their corrections: the student learns in the assignment's class, and
+    in its group when the subject is taught in groups."""
     from app.people import Enrollment
+    from app.structure import subgroup_student
 
     found = db.session.scalar(select(Enrollment.id).where(
         Enrollment.student_id == student.id, Enrollment.classgroup_id == assignment.classgroup_id))
-    if found is None:
-        raise RuleError(f"{student.full_name} не учится в {assignment.classgroup.name}.", "student")
+    in_group = assignment.subgroup_id is None or db.session.scalar(select(subgroup_student.c.student_id).where(
+        subgroup_student.c.subgroup_id == assignment.subgroup_id, subgroup_student.c.student_id == student.id))
+    if found is None or not in_group:
+        where = assignment.subgroup.name if assignment.subgroup_id else assignment.classgroup.name
+        raise RuleError(f"{student.full_name} не учится в {where}.", "student")
 
 
 def _mark_json(mark):
