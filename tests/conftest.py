@@ -181,3 +181,28 @@ def count_statements(app):
             return StatementCounter(db.engine)
 
     return counter
+
+
+@pytest.fixture
+def today_lesson(app):
+    """Today's lesson of the demo teacher's 5А English group, with its first student's cell empty."""
+    with app.app_context():
+        from tests.school import assignment_of, clear_cell, lesson_on, roster
+
+        assignment = assignment_of("teacher")
+        lesson = lesson_on(assignment, TODAY)
+        student = roster(assignment)[0]
+        clear_cell(lesson, student)
+        return {"assignment": assignment.id, "lesson": lesson.id, "student": student.id,
+                "students": [s.id for s in roster(assignment)]}
+
+
+@pytest.fixture
+def pinned_day(app):
+    saved = app.config["JOURNAL_TODAY"]
+
+    def pin(day):
+        app.config["JOURNAL_TODAY"] = day
+
+    yield pin
+    app.config["JOURNAL_TODAY"] = saved

@@ -1,7 +1,9 @@
 """Look-ups into the demo school for tests, by the names people use."""
+import re
 from datetime import date
 
 from app.extensions import db
+from app.journal import Absence, Lesson, Mark, WorkType
 from app.people import Guardian, Position, Staff, Student
 from app.structure import ClassGroup, SchoolYear
 
@@ -38,3 +40,63 @@ def new_year(name="2027/2028"):
     db.session.add(year)
     db.session.flush()
     return year
+
+
+# ------------------------------------------------------------------ the journal
+
+def assignment_of(login_name, class_name="5А"):
+    from app.structure import TeachingAssignment
+
+    staff = person_of_login(login_name)
+    return db.session.scalars(db.select(TeachingAssignment).where(
+        TeachingAssignment.teacher_id == staff.id,
+        TeachingAssignment.classgroup_id == classgroup(class_name).id).order_by(TeachingAssignment.id)).first()
+
+
+def lesson_on(assignment, day, number=7, work_type=None):
+    """The assignment's lesson on that day (the demo's, or one made by the administration)."""
+    from app.journal_entry import create_lesson
+    from security.policy import JournalWriter
+
+    found = db.session.scalar(db.select(Lesson).where(Lesson.assignment_id == assignment.id, Lesson.date == day)
+                              .order_by(Lesson.number))
+    if found is None:
+        found = create_lesson(JournalWriter(None, None, True), assignment, day, number, "demo")
+    if work_type is not None:
+        found.work_type_id = work_type_named(work_type).id
+    db.session.commit()
+    return found
+
+
+def work_type_named(name):
+    return db.session.scalar(db.select(WorkType).where(WorkType.name == name))
+
+
+def roster(assignment):
+    if assignment.subgroup is not None:
+        return sorted(assignment.subgroup.students, key=lambda s: s.last_name)
+    return students_of(assignment.classgroup.name)
+
+
+def clear_cell(lesson, student):
+    """Start a test from an empty cell, whatever the demo put there."""
+    for model in (Mark, Absence):
+        for item in db.session.scalars(db.select(model).where(model.lesson_id == lesson.id,
+                                                              model.student_id == student.id)):
+            db.session.delete(item)
+    db.session.commit()
+
+
+def grid_csrf(client, assignment_id):
+    page = client.get(f"/journal/{assignment_id}")
+    assert page.status_code == 200, page.status_code
+    return {"X-CSRFToken": re.search(r'data-csrf="([^"]+)"', page.get_data(as_text=True)).group(1)}
+
+
+def save_cell(client, headers, assignment_id, lesson_id, student_id, text, expected=""):
+    return client.post(f"/journal/{assignment_id}/cell", headers=headers, json={
+        "lesson": lesson_id, "student": student_id, "text": text, "expected": expected})
+
+
+def marks_count():
+    return db.session.scalar(db.select(db.func.count()).select_from(Mark))

@@ -8,82 +8,12 @@ from datetime import date, timedelta
 import pytest
 
 from app.extensions import db
-from app.journal import Absence, Correction, FinalMark, JournalChange, Lesson, Mark, WorkType
+from app.journal import Absence, Correction, FinalMark, JournalChange, Lesson, Mark
 from tests.conftest import TODAY, api_token, csrf_token, login, post_form
-from tests.school import classgroup, person_of_login, students_of
-
-
-# ------------------------------------------------------------------ the school for these tests
-
-
-def assignment_of(login_name, class_name="5А"):
-    from app.structure import TeachingAssignment
-
-    staff = person_of_login(login_name)
-    return db.session.scalars(db.select(TeachingAssignment).where(
-        TeachingAssignment.teacher_id == staff.id,
-        TeachingAssignment.classgroup_id == classgroup(class_name).id).order_by(TeachingAssignment.id)).first()
-
-
-def lesson_on(assignment, day, number=7, work_type=None):
-    """The assignment's lesson on that day (the demo's, or one made by the administration)."""
-    from app.journal_entry import create_lesson
-    from security.policy import JournalWriter
-
-    found = db.session.scalar(db.select(Lesson).where(Lesson.assignment_id == assignment.id, Lesson.date == day)
-                              .order_by(Lesson.number))
-    if found is None:
-        found = create_lesson(JournalWriter(None, None, True), assignment, day, number, "demo")
-    if work_type is not None:
-        found.work_type_id = work_type_named(work_type).id
-    db.session.commit()
-    return found
-
-
-def work_type_named(name):
-    return db.session.scalar(db.select(WorkType).where(WorkType.name == name))
-
-
-def roster(assignment):
-    if assignment.subgroup is not None:
-        return sorted(assignment.subgroup.students, key=lambda s: s.last_name)
-    return students_of(assignment.classgroup.name)
-
-
-def clear_cell(lesson, student):
-    """Start a test from an empty cell, whatever the demo put there."""
-    for model in (Mark, Absence):
-        for item in db.session.scalars(db.select(model).where(model.lesson_id == lesson.id,
-                                                              model.student_id == student.id)):
-            db.session.delete(item)
-    db.session.commit()
-
-
-@pytest.fixture
-def today_lesson(app):
-    """Today's lesson of the demo teacher's 5А English group, with its first student's cell empty."""
-    with app.app_context():
-        assignment = assignment_of("teacher")
-        lesson = lesson_on(assignment, TODAY)
-        student = roster(assignment)[0]
-        clear_cell(lesson, student)
-        return {"assignment": assignment.id, "lesson": lesson.id, "student": student.id,
-                "students": [s.id for s in roster(assignment)]}
-
-
-def grid_csrf(client, assignment_id):
-    page = client.get(f"/journal/{assignment_id}")
-    assert page.status_code == 200, page.status_code
-    return {"X-CSRFToken": re.search(r'data-csrf="([^"]+)"', page.get_data(as_text=True)).group(1)}
-
-
-def save_cell(client, headers, assignment_id, lesson_id, student_id, text, expected=""):
-    return client.post(f"/journal/{assignment_id}/cell", headers=headers, json={
-        "lesson": lesson_id, "student": student_id, "text": text, "expected": expected})
-
-
-def marks_count():
-    return db.session.scalar(db.select(db.func.count()).select_from(Mark))
+from tests.school import (
+    assignment_of, classgroup, clear_cell, grid_csrf, lesson_on, marks_count, person_of_login, roster, save_cell,
+    students_of, work_type_named,
+)
 
 
 # ------------------------------------------------------------------ the grid
@@ -524,17 +454,6 @@ def test_deputy_changes_after_the_window_only_with_a_reason(client, app):
 
 
 # ------------------------------------------------------------------ final marks
-
-
-@pytest.fixture
-def pinned_day(app):
-    saved = app.config["JOURNAL_TODAY"]
-
-    def pin(day):
-        app.config["JOURNAL_TODAY"] = day
-
-    yield pin
-    app.config["JOURNAL_TODAY"] = saved
 
 
 def test_final_marks_only_in_the_last_week_of_the_period(client, app, today_lesson, pinned_day):

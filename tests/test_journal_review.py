@@ -8,11 +8,8 @@ import pytest
 
 from app.extensions import db
 from app.journal import Absence, Correction, FinalMark, Mark, WorkType
-from tests.conftest import TODAY, api_token, login, post_form
-from tests.school import classgroup, person_of_login, students_of
-from tests.test_journal import (
-    assignment_of, clear_cell, grid_csrf, lesson_on, pinned_day, roster, save_cell, today_lesson,  # noqa: F401
-)
+from tests.conftest import TODAY, api_token, login
+from tests.school import assignment_of, clear_cell, grid_csrf, lesson_on, roster, save_cell, students_of
 
 
 def test_a_cell_typed_with_two_equal_marks_keeps_both(client, app, today_lesson):

@@ -54,7 +54,7 @@ def test_wrong_passwords_are_rate_limited(limited_app):
 
 
 def test_wrong_password_says_so_in_russian(client):
-    page = client.get(login(client, "teacher", "не тот").headers["Location"])
+    client.get(login(client, "teacher", "не тот").headers["Location"])
     client.get("/login/")
     assert login(client, "teacher", "не тот").status_code == 302
     html = client.get("/login/").get_data(as_text=True)
