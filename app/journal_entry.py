@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -180,6 +180,17 @@ class _NoCorrection:
     id = None
 
 
+def audit_lesson_changes(writer, path, changes, field="lesson"):
+    """One audit row per lesson change, all in one bulk INSERT: the timetable creates and
+    removes lessons by the thousand. `changes`: (lesson id, lesson id to link or None for a
+    removed lesson, old text, new text)."""
+    rows = [{"at": datetime.now(), "user_id": writer.user_id, "record": "lesson", "record_id": record_id,
+             "lesson_id": lesson_id, "field": field, "old_value": old or "", "new_value": new or "",
+             "reason": "", "path": path} for record_id, lesson_id, old, new in changes]
+    if rows:
+        db.session.execute(insert(JournalChange.__table__), rows)
+
+
 def _approved_correction(writer, record, item_id, student_id, old, new, reason, **where):
     """The administration's own change after the window, kept as an approved correction
     (or, while a requested correction is applied, that correction)."""
@@ -235,6 +246,18 @@ def check_student_at(lesson, student):
     if not enrolled or not in_group:
         raise RuleError(f"{student.full_name} не учится в {lesson.group_name} на {fmt_date(lesson.date)}.",
                         "student")
+
+
+def check_student_of_assignment(assignment, student):
+    """Final marks and their corrections: the student learns in the assignment's class, and
+    in its group when the subject is taught in groups."""
+    found = db.session.scalar(select(Enrollment.id).where(
+        Enrollment.student_id == student.id, Enrollment.classgroup_id == assignment.classgroup_id))
+    in_group = assignment.subgroup_id is None or db.session.scalar(select(subgroup_student.c.student_id).where(
+        subgroup_student.c.subgroup_id == assignment.subgroup_id, subgroup_student.c.student_id == student.id))
+    if found is None or not in_group:
+        where = assignment.subgroup.name if assignment.subgroup_id else assignment.classgroup.name
+        raise RuleError(f"{student.full_name} не учится в {where}.", "student")
 
 
 def _work_type(lesson, work_type):

@@ -122,7 +122,7 @@ class JournalView(BaseView):
             assignment = _assignment(assignment_id)
             student = _student(data.get("student"))
             period = _period(data.get("period"))
-            _check_in_class(assignment, student)
+            entry.check_student_of_assignment(assignment, student)
             mark = entry.set_final_mark(
                 writer, student, assignment.subject, assignment.classgroup.school_year,
                 _str(data.get("kind"), "kind"), _str(data.get("value"), "value") or "", "grid", period=period,
@@ -140,7 +140,7 @@ class JournalView(BaseView):
             student = _student(data.get("student"))
             reason = _str(data.get("reason"), "reason")
             if data.get("kind"):
-                _check_in_class(assignment, student)
+                entry.check_student_of_assignment(assignment, student)
                 period = _period(data.get("period"))
                 final = {"subject": assignment.subject, "year": assignment.classgroup.school_year,
                          "kind": _str(data["kind"], "kind"), "period": period,
@@ -308,21 +308,6 @@ def _date(value):
         return date.fromisoformat(_str(value, "date"))
     except (ValueError, RuleError):
         raise RuleError("Дата пишется как ДД.ММ.ГГГГ.", "date")
-
-
-def _check_in_class(assignment, student):
-    """Final marks and their corrections: the student learns in the assignment's class, and
-    in its group when the subject is taught in groups."""
-    from app.people import Enrollment
-    from app.structure import subgroup_student
-
-    found = db.session.scalar(select(Enrollment.id).where(
-        Enrollment.student_id == student.id, Enrollment.classgroup_id == assignment.classgroup_id))
-    in_group = assignment.subgroup_id is None or db.session.scalar(select(subgroup_student.c.student_id).where(
-        subgroup_student.c.subgroup_id == assignment.subgroup_id, subgroup_student.c.student_id == student.id))
-    if found is None or not in_group:
-        where = assignment.subgroup.name if assignment.subgroup_id else assignment.classgroup.name
-        raise RuleError(f"{student.full_name} не учится в {where}.", "student")
 
 
 def _mark_json(mark):
