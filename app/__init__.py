@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from app import journal, people, structure  # noqa: F401  (models must be mapped before FAB builds forms)
+from app import journal, people, structure, timetable  # noqa: F401  (models must be mapped before FAB builds forms)
 from app.extensions import csrf, db, migrate
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

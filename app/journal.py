@@ -29,7 +29,7 @@ FINAL_KINDS = {"period": "за период", "year": "годовая", "exam": 
 CORRECTION_STATES = {"pending": "ждёт решения", "approved": "утверждено", "rejected": "отклонено"}
 CHANGE_PATHS = {
     "grid": "журнал", "form": "форма", "api": "REST API", "import": "импорт",
-    "correction": "исправление", "demo": "демо-данные",
+    "correction": "исправление", "demo": "демо-данные", "timetable": "расписание",
 }
 
 # The work types every new school starts with (deputies edit them): name, short name,
@@ -102,6 +102,12 @@ class Lesson(Model):
     teacher_id = Column(Integer, ForeignKey("staff.id"), nullable=False, index=True)
     # The colleague who covers this one lesson (004 «Учитель» б); set by the timetable.
     substitute_id = Column(Integer, ForeignKey("staff.id"), index=True)
+    # True when a deputy cancelled the lesson (app/timetable.py, a «cancel» substitution);
+    # NULL for a lesson held as planned, so the column came without rewriting old rows.
+    cancelled = Column(Boolean)
+    # The timetable slot that made this lesson (app/timetable.py); NULL for a lesson added by
+    # hand, which regenerating the timetable therefore never removes.
+    slot_id = Column(Integer, ForeignKey("timetable_slot.id", name="fk_lesson_slot"))
     date = Column(Date, nullable=False)
     number = Column(Integer, nullable=False)
     topic = Column(String(500), nullable=False, default="")

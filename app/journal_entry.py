@@ -126,6 +126,8 @@ def period_of(grade, year_id, day):
 def check_lesson_time(lesson):
     """No entries for a lesson that has not happened yet, or in a closed period."""
     cls = lesson.classgroup
+    if getattr(lesson, "cancelled", None):
+        raise RuleError(f"Урок {fmt_date(lesson.date)} отменён: отметки и пропуски в нём не ставятся.", "lesson")
     if lesson.date > today():
         raise RuleError(f"Урок {fmt_date(lesson.date)} ещё не прошёл: отметки и пропуски ставятся "
                         "в день урока или позже.", "lesson")
@@ -180,15 +182,15 @@ class _NoCorrection:
     id = None
 
 
-def audit_lesson_changes(writer, path, changes, field="lesson"):
+def audit_lesson_changes(writer, path, changes, field="lesson", session=None):
     """One audit row per lesson change, all in one bulk INSERT: the timetable creates and
     removes lessons by the thousand. `changes`: (lesson id, lesson id to link or None for a
-    removed lesson, old text, new text)."""
+    removed lesson, old text, new text). `session`: the caller's, when not db.session."""
     rows = [{"at": datetime.now(), "user_id": writer.user_id, "record": "lesson", "record_id": record_id,
              "lesson_id": lesson_id, "field": field, "old_value": old or "", "new_value": new or "",
              "reason": "", "path": path} for record_id, lesson_id, old, new in changes]
     if rows:
-        db.session.execute(insert(JournalChange.__table__), rows)
+        (session or db.session).execute(insert(JournalChange.__table__), rows)
 
 
 def _approved_correction(writer, record, item_id, student_id, old, new, reason, **where):
