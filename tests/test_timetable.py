@@ -496,16 +496,20 @@ def test_substitution_hours_match_a_hand_count(ctx, deputy):
     assert tt.substitution_hours(db.session, 2026, 12) == []
 
 
-def test_two_deputies_at_once_on_postgresql_the_lock_makes_the_second_wait_and_be_told(app, deputy):
-    """Two real transactions: the first holds the lesson's row lock until it commits; the
-    second waits for it, then sees the first substitution and is refused."""
+def db_dialect(app):
+    with app.app_context():
+        return db.engine.dialect.name
+
+
+def test_two_deputies_at_once_the_second_waits_and_is_told(app, deputy):
+    """Two real transactions: on PostgreSQL the first holds the lesson's row lock until it
+    commits and the second waits for it; on either database the second then sees the first
+    substitution and is refused."""
     import threading
 
     from sqlalchemy.orm import Session
 
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("row locks: PostgreSQL only (SQLite serialises writers itself)")
         lesson = todays_lesson()
         lesson_id = lesson.id
         first_id, second_id = [s.id for s in tt.free_teachers(db.session, lesson)[:2]]
@@ -518,7 +522,8 @@ def test_two_deputies_at_once_on_postgresql_the_lock_makes_the_second_wait_and_b
                 tt.substitute(session, deputy, lesson_id, "teacher", substitute=session.get(tt.Staff, first_id))
             finally:
                 locked.set()
-            threading.Event().wait(0.5)  # hold the lock while the other deputy tries
+            if db_dialect(app) == "postgresql":
+                threading.Event().wait(0.5)  # hold the lock while the other deputy tries
             session.commit()
             outcome["a"] = "stored"
 
@@ -533,11 +538,15 @@ def test_two_deputies_at_once_on_postgresql_the_lock_makes_the_second_wait_and_b
                 session.rollback()
                 outcome["b"] = error.message
 
-    threads = [threading.Thread(target=deputy_a), threading.Thread(target=deputy_b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
+    if db_dialect(app) == "postgresql":
+        threads = [threading.Thread(target=deputy_a), threading.Thread(target=deputy_b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+    else:  # SQLite has no row locks (it serialises writers): the same two deputies, one after the other
+        deputy_a()
+        deputy_b()
     assert outcome.get("a") == "stored" and "уже записали" in outcome.get("b", "")
     with app.app_context():
         rows = db.session.scalars(select(tt.Substitution).where(tt.Substitution.lesson_id == lesson_id)).all()
