@@ -8,6 +8,8 @@ not access control.
 Who a user *is* (a staff member, a student, a guardian) comes from the person
 record that names the login; it is looked up once per request.
 """
+from datetime import timedelta
+
 from flask import g, has_request_context
 from sqlalchemy import exists, false, or_, select, true
 
@@ -272,6 +274,12 @@ def writable_lessons(user):
     return or_(Lesson.teacher_id == writer.staff_id, Lesson.substitute_id == writer.staff_id,
                Lesson.assignment_id.in_(select(TeachingAssignment.id)
                                         .where(TeachingAssignment.teacher_id == writer.staff_id)))
+
+
+def recent_writable_lessons(user):
+    """Lesson choices of a form or `_info`: the user's writable lessons of the last two weeks
+    up to today (a whole year would be thousands; older ones need a correction anyway)."""
+    return writable_lessons(user) & Lesson.date.between(today() - timedelta(days=14), today())
 
 
 def _family_lessons(person):

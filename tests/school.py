@@ -1,6 +1,6 @@
 """Look-ups into the demo school for tests, by the names people use."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from app.extensions import db
 from app.journal import Absence, Lesson, Mark, WorkType
@@ -100,3 +100,25 @@ def save_cell(client, headers, assignment_id, lesson_id, student_id, text, expec
 
 def marks_count():
     return db.session.scalar(db.select(db.func.count()).select_from(Mark))
+
+
+def teachers_cell(days_ago, index, work_type=None):
+    """An emptied cell of the demo teacher's 5А group: (assignment, lesson, student) for the
+    `index`-th student at the group's lesson `days_ago` days before today."""
+    from tests.conftest import TODAY
+
+    assignment = assignment_of("teacher")
+    lesson = lesson_on(assignment, TODAY - timedelta(days=days_ago), work_type=work_type)
+    student = roster(assignment)[index]
+    clear_cell(lesson, student)
+    return assignment, lesson, student
+
+
+def deputy_writer():
+    """The demo deputy as the journal's rules see them: writes anywhere, with a reason."""
+    from flask import current_app
+
+    from security.policy import JournalWriter
+
+    user = current_app.appbuilder.sm.find_user(username="deputy")
+    return JournalWriter(user.id, person_of_login("deputy").id, True)

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.journal import Absence, Correction, FinalMark, JournalChange, Lesson, Mark
 from tests.conftest import TODAY, api_token, csrf_token, login, post_form
 from tests.school import (
-    assignment_of, classgroup, clear_cell, grid_csrf, lesson_on, marks_count, person_of_login, roster, save_cell,
+    assignment_of, deputy_writer, teachers_cell, classgroup, clear_cell, grid_csrf, lesson_on, marks_count, person_of_login, roster, save_cell,
     students_of, work_type_named,
 )
 
@@ -139,10 +139,7 @@ def test_future_lesson_is_refused_everywhere(client, app):
 
 def test_last_weeks_oral_mark_changes_only_by_correction(client, app):
     with app.app_context():
-        assignment = assignment_of("teacher")
-        lesson = lesson_on(assignment, TODAY - timedelta(days=7))
-        student = roster(assignment)[1]
-        clear_cell(lesson, student)
+        assignment, lesson, student = teachers_cell(7, 1)
         ids = assignment.id, lesson.id, student.id
     login(client, "teacher")
     res = save_cell(client, grid_csrf(client, ids[0]), ids[0], ids[1], ids[2], "5")
@@ -391,13 +388,8 @@ def test_correction_applies_only_when_a_deputy_approves_and_the_parent_sees_it(c
         student = next((s for s in roster(assignment) if s.id in child_ids), roster(assignment)[0])
         clear_cell(lesson, student)
         from app.journal_entry import add_mark
-        from security.policy import JournalWriter
 
-        from flask import current_app
-
-        user = current_app.appbuilder.sm.find_user(username="deputy")
-        deputy = JournalWriter(user.id, person_of_login("deputy").id, True)
-        mark = add_mark(deputy, lesson, student, "3", "demo", reason="Перенос с бумажного черновика")
+        mark = add_mark(deputy_writer(), lesson, student, "3", "demo", reason="Перенос с бумажного черновика")
         db.session.commit()
         ids = assignment.id, lesson.id, student.id, mark.id
     login(client, "teacher")
@@ -436,10 +428,7 @@ def test_correction_applies_only_when_a_deputy_approves_and_the_parent_sees_it(c
 
 def test_deputy_changes_after_the_window_only_with_a_reason(client, app):
     with app.app_context():
-        assignment = assignment_of("teacher")
-        lesson = lesson_on(assignment, TODAY - timedelta(days=7))
-        student = roster(assignment)[3]
-        clear_cell(lesson, student)
+        assignment, lesson, student = teachers_cell(7, 3)
         ids = assignment.id, lesson.id, student.id
     headers = api_token(client, "deputy")
     res = client.post("/api/v1/mark/", headers=headers, json={"lesson": ids[1], "student": ids[2], "value": "5"})

@@ -2,14 +2,16 @@
 cell, attendance after its window, a work type switched to reopen a window, final marks for
 another group or through another grades' period, lost final marks, repeated corrections,
 filters that listed the whole school, wrong JSON types and ids no column can hold."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from app.extensions import db
 from app.journal import Absence, Correction, FinalMark, Mark, WorkType
-from tests.conftest import TODAY, api_token, login
-from tests.school import assignment_of, clear_cell, grid_csrf, lesson_on, roster, save_cell, students_of
+from tests.conftest import api_token, login
+from tests.school import (
+    deputy_writer, grid_csrf, save_cell, students_of, teachers_cell,
+)
 
 
 def test_a_cell_typed_with_two_equal_marks_keeps_both(client, app, today_lesson):
@@ -25,15 +27,10 @@ def test_a_cell_typed_with_two_equal_marks_keeps_both(client, app, today_lesson)
 
 def old_absence(app, days=10):
     from app.journal_entry import set_attendance
-    from security.policy import JournalWriter
 
     with app.app_context():
-        assignment = assignment_of("teacher")
-        lesson = lesson_on(assignment, TODAY - timedelta(days=days))
-        student = roster(assignment)[4]
-        clear_cell(lesson, student)
-        deputy = app.appbuilder.sm.find_user(username="deputy")
-        absence = set_attendance(JournalWriter(deputy.id, None, True), lesson, student, "н", "demo",
+        _assignment, lesson, student = teachers_cell(days, 4)
+        absence = set_attendance(deputy_writer(), lesson, student, "н", "demo",
                                  reason="Перенос с бумажного журнала")
         db.session.commit()
         return absence.id
@@ -49,15 +46,10 @@ def test_teacher_cannot_turn_an_old_absence_into_late(client, app):
 
 def test_switching_an_oral_mark_to_a_written_type_does_not_reopen_it(client, app):
     from app.journal_entry import add_mark
-    from security.policy import JournalWriter
 
     with app.app_context():
-        assignment = assignment_of("teacher")
-        lesson = lesson_on(assignment, TODAY - timedelta(days=3))
-        student = roster(assignment)[5]
-        clear_cell(lesson, student)
-        deputy = app.appbuilder.sm.find_user(username="deputy")
-        mark = add_mark(JournalWriter(deputy.id, None, True), lesson, student, "2", "demo",
+        _assignment, lesson, student = teachers_cell(3, 5)
+        mark = add_mark(deputy_writer(), lesson, student, "2", "demo",
                         work_type=db.session.scalar(db.select(WorkType).where(WorkType.name == "Ответ на уроке")),
                         reason="Перенос")
         written = db.session.scalar(db.select(WorkType.id).where(WorkType.name == "Контрольная работа"))
@@ -129,10 +121,7 @@ def test_two_people_filling_one_empty_final_mark_see_the_conflict(client, app, t
 
 def test_the_same_correction_is_not_asked_for_twice(client, app):
     with app.app_context():
-        assignment = assignment_of("teacher")
-        lesson = lesson_on(assignment, TODAY - timedelta(days=7))
-        student = roster(assignment)[6]
-        clear_cell(lesson, student)
+        assignment, lesson, student = teachers_cell(7, 6)
         ids = assignment.id, lesson.id, student.id
     login(client, "teacher")
     headers = grid_csrf(client, ids[0])
@@ -173,10 +162,7 @@ def test_teacher_retracts_todays_mark_from_the_list(client, app, today_lesson):
 
 def test_a_reason_has_a_length_limit(client, app):
     with app.app_context():
-        assignment = assignment_of("teacher")
-        lesson = lesson_on(assignment, TODAY - timedelta(days=7))
-        student = roster(assignment)[7]
-        clear_cell(lesson, student)
+        assignment, lesson, student = teachers_cell(7, 7)
         ids = lesson.id, student.id
     res = client.post("/api/v1/mark/", headers=api_token(client, "deputy"),
                       json={"lesson": ids[0], "student": ids[1], "value": "5", "reason": "ы" * 4000})

@@ -43,16 +43,6 @@ def writer():
     return policy.journal_writer(acting_user())
 
 
-def recent_writable_lessons(user):
-    """Lesson choices of a form: the user's lessons of the last two weeks up to today (the
-    full list would be a year of lessons; older ones need a correction anyway)."""
-    from datetime import timedelta
-
-    from app.rules import today
-
-    return policy.writable_lessons(user) & Lesson.date.between(today() - timedelta(days=14), today())
-
-
 def comment_field():
     return StringField("Комментарий", validators=[Optional()])
 
@@ -127,7 +117,7 @@ class MarkView(JournalModelView):
         joinedload(Mark.lesson).joinedload(Lesson.subgroup), joinedload(Mark.student), joinedload(Mark.work_type)])
     class_permission_name = "Mark"
     row_policy = policy.visible_marks
-    related_policies = {"lesson": recent_writable_lessons, "student": policy.visible_students}
+    related_policies = {"lesson": policy.recent_writable_lessons, "student": policy.visible_students}
     list_title = "Отметки"
     add_title = "Новая отметка"
     edit_title = "Изменить отметку"
@@ -182,7 +172,7 @@ class AbsenceView(JournalModelView):
         joinedload(Absence.lesson).joinedload(Lesson.subgroup), joinedload(Absence.student)])
     class_permission_name = "Absence"
     row_policy = policy.visible_absences
-    related_policies = {"lesson": recent_writable_lessons, "student": policy.visible_students}
+    related_policies = {"lesson": policy.recent_writable_lessons, "student": policy.visible_students}
     list_title = "Пропуски уроков"
     add_title = "Отметить отсутствие"
     edit_title = "Причина пропуска"
@@ -424,7 +414,7 @@ class MarkApi(JournalApi):
     datamodel = LoadingInterface(Mark)
     class_permission_name = "Mark"
     row_policy = policy.visible_marks
-    related_policies = {"lesson": recent_writable_lessons, "student": policy.visible_students}
+    related_policies = {"lesson": policy.recent_writable_lessons, "student": policy.visible_students}
     add_columns = edit_columns = ["lesson", "student", "work_type", "value", "comment"]
     list_columns = show_columns = ["id", "lesson_id", "student_id", "work_type_id", "value", "comment", "version"]
     search_columns = ["lesson_id", "student_id", "value"]
@@ -476,7 +466,7 @@ class AbsenceApi(JournalApi):
     datamodel = LoadingInterface(Absence)
     class_permission_name = "Absence"
     row_policy = policy.visible_absences
-    related_policies = {"lesson": recent_writable_lessons, "student": policy.visible_students}
+    related_policies = {"lesson": policy.recent_writable_lessons, "student": policy.visible_students}
     add_columns = ["lesson", "student"]
     edit_columns = ["reason"]
     list_columns = show_columns = ["id", "lesson_id", "student_id", "reason", "version"]
@@ -571,7 +561,7 @@ class HomeworkApi(JournalApi):
     datamodel = LoadingInterface(Homework)
     class_permission_name = "Homework"
     row_policy = policy.visible_homework
-    related_policies = {"lesson": recent_writable_lessons}
+    related_policies = {"lesson": policy.recent_writable_lessons}
     add_columns = ["lesson", "text", "due_on"]
     edit_columns = ["text", "due_on"]
     list_columns = show_columns = ["id", "lesson_id", "text", "due_on"]
