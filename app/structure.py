@@ -90,6 +90,8 @@ class ClassGroup(Model):
     grade = Column(Integer, nullable=False)
     letter = Column(String(2), nullable=False)
     class_teacher_id = Column(Integer, ForeignKey("staff.id"), index=True)
+    # The shift the class learns in: its lesson times come from that shift's bells (app/timetable.py).
+    shift = Column(Integer, nullable=False, default=1, server_default="1")
 
     school_year = relationship("SchoolYear")
     class_teacher = relationship("Staff")

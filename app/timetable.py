@@ -802,3 +802,73 @@ def substitution_hours(session, year, month):
                Lesson.date >= first, Lesson.date <= last)
         .group_by(Staff.id).order_by(Staff.last_name, Staff.first_name, Staff.middle_name)).all()
     return [SubstitutionHours(staff, count) for staff, count in rows]
+
+
+@dataclass
+class DayChange:
+    """One line of the staff room's changes sheet: a lesson of the day that is not held as
+    the timetable says (substituted, merged, cancelled) or still has nobody to teach it."""
+
+    lesson_id: int
+    number: int
+    times: str
+    group: str
+    subject: str
+    teacher: str
+    change: str
+    replacement: str
+    room: str
+    note: str
+
+
+def _bell_times(session):
+    return {(b.shift, b.number): b.times_text for b in session.scalars(select(Bell))}
+
+
+def day_changes(session, day):
+    """The changes sheet of a day, ordered by lesson number and class: open substitutions and
+    lessons of absent teachers that nobody covers yet («замена не назначена»)."""
+    subs = session.scalars(
+        select(Substitution).join(Lesson, Lesson.id == Substitution.lesson_id)
+        .where(Lesson.date == day, Substitution.closed_at.is_(None))
+        .options(joinedload(Substitution.lesson).joinedload(Lesson.classgroup),
+                 joinedload(Substitution.lesson).joinedload(Lesson.subgroup),
+                 joinedload(Substitution.lesson).joinedload(Lesson.subject),
+                 joinedload(Substitution.lesson).joinedload(Lesson.teacher),
+                 joinedload(Substitution.substitute), joinedload(Substitution.subject),
+                 joinedload(Substitution.merged_with).joinedload(Lesson.classgroup),
+                 joinedload(Substitution.merged_with).joinedload(Lesson.subgroup),
+                 joinedload(Substitution.merged_with).joinedload(Lesson.subject))).all()
+    uncovered = uncovered_lessons(session, day).get(day, [])
+    lessons = [s.lesson for s in subs] + uncovered
+    rooms = _rooms_of(session, lessons)
+    bells = _bell_times(session)
+    rows = [_change_row(s.lesson, s, rooms, bells) for s in subs]
+    rows += [_change_row(lesson, None, rooms, bells) for lesson in uncovered]
+    return sorted(rows, key=lambda r: (r.number, r.group, r.subject))
+
+
+def _rooms_of(session, lessons):
+    slot_ids = {lesson.slot_id for lesson in lessons if lesson.slot_id}
+    if not slot_ids:
+        return {}
+    return dict(session.execute(select(TimetableSlot.id, TimetableSlot.room)
+                                .where(TimetableSlot.id.in_(slot_ids))).all())
+
+
+def _change_row(lesson, sub, rooms, bells):
+    shift = getattr(lesson.classgroup, "shift", 1) or 1
+    if sub is None:
+        change, replacement = "замена не назначена", "—"
+    elif sub.kind == "cancel":
+        change, replacement = SUBSTITUTION_KINDS["cancel"], "—"
+    elif sub.kind == "merge":
+        other = sub.merged_with
+        change, replacement = SUBSTITUTION_KINDS["merge"], f"{other.subject} — {other.group_name}"
+    else:
+        subject = f", {sub.subject}" if sub.kind == "subject" and sub.subject is not None else ""
+        change, replacement = sub.kind_text, f"{sub.substitute.short_name}{subject}"
+    return DayChange(lesson_id=lesson.id, number=lesson.number, times=bells.get((shift, lesson.number), ""),
+                     group=lesson.group_name, subject=str(lesson.subject), teacher=lesson.teacher.short_name,
+                     change=change, replacement=replacement, room=rooms.get(lesson.slot_id) or "",
+                     note=sub.note if sub is not None else "")

@@ -18,6 +18,7 @@ from app.rules import today
 from app.journal import LATE, Absence, Correction, FinalMark, Homework, JournalChange, Lesson, Mark
 from app.people import Enrollment, Guardian, Guardianship, Staff, Student
 from app.structure import ClassGroup, Subgroup, TeachingAssignment, subgroup_student
+from app.timetable import Substitution, TeacherAbsence, TimetableSlot
 from security.roles import JOURNAL_ADMINISTRATION, STUDENT, WHOLE_SCHOOL
 
 
@@ -398,3 +399,47 @@ def teaches_subject_to(user, student, subject):
         TeachingAssignment.teacher_id == writer.staff_id, TeachingAssignment.subject_id == subject.id,
         TeachingAssignment.classgroup_id == student.classgroup_id,
         TeachingAssignment.subgroup_id.is_(None) | TeachingAssignment.subgroup_id.in_(groups)).limit(1)) is not None
+
+
+# ------------------------------------------------------------------ timetable and substitutions
+
+
+def may_keep_timetable(writer):
+    """The timetable, teacher absences and substitutions are the deputies' (001 3.7.3)."""
+    return writer.administration
+
+
+def visible_timetable_slots(user):
+    """The whole timetable for the administration and every teacher (rooms and colleagues'
+    lessons are staff-room knowledge); a family the lessons of its children's classes and groups."""
+    person = person_of(user)
+    if sees_whole_school(user) or person.staff is not None:
+        return true()
+    if person.guardian is None and person.student is None:
+        return false()
+    children = select(Student.id).where(family_students(user))
+    classes = select(Enrollment.classgroup_id).where(Enrollment.student_id.in_(children))
+    groups = select(subgroup_student.c.subgroup_id).where(subgroup_student.c.student_id.in_(children))
+    return TimetableSlot.assignment_id.in_(select(TeachingAssignment.id).where(
+        TeachingAssignment.classgroup_id.in_(classes),
+        TeachingAssignment.subgroup_id.is_(None) | TeachingAssignment.subgroup_id.in_(groups)))
+
+
+def visible_substitutions(user):
+    """Substitutions of the lessons a user sees: a teacher those they gave up or cover, a
+    family those of its children's lessons (the diary shows who taught)."""
+    if sees_whole_school(user):
+        return true()
+    person = person_of(user)
+    conditions = [Substitution.lesson_id.in_(select(Lesson.id).where(visible_lessons(user)))]
+    if person.staff is not None:
+        conditions.append(Substitution.substitute_id == person.staff.id)
+    return or_(*conditions)
+
+
+def visible_teacher_absences(user):
+    """Who is away and why is for the administration; a teacher sees their own."""
+    if sees_whole_school(user):
+        return true()
+    person = person_of(user)
+    return TeacherAbsence.staff_id == person.staff.id if person.staff is not None else false()

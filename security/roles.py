@@ -33,6 +33,14 @@ STUDENT_REGISTER = ("Student", "StudentAct", "Guardian")
 JOURNAL_RECORDS = ("Journal", "Lesson", "Mark", "Absence", "FinalMark", "Homework")
 JOURNAL_SETUP = ("WorkType", "PlanTopic")
 DECIDE = ("can_read", "can_decide")
+# The timetable (issue 4): deputies keep it; everyone on the staff reads it.
+TIMETABLE = ("Timetable", "Bell", "CalendarDay", "TimetableSlot", "TeacherAbsence", "Substitution",
+             "TimetableReport")
+STAFF_TIMETABLE = ("Timetable", "Bell", "CalendarDay", "TimetableSlot", "TeacherAbsence", "Substitution")
+# The diary reads the timetable and who taught each lesson.
+FAMILY_TIMETABLE = ("TimetableSlot", "Substitution", "Bell")
+# Each person's own notices (security/policy.py keeps them to their owner).
+OWN_NOTICES = {"Notice": ("can_read", "can_write")}
 
 
 def _grant(resources, perms):
@@ -45,40 +53,44 @@ MATRIX = {
         **_grant(STRUCTURE, WRITE), **_grant(STAFF_REGISTER, WRITE),
         **_grant(STAFF_DEVELOPMENT, WRITE), **_grant(STUDENT_REGISTER, WRITE),
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, WRITE),
-        "Correction": DECIDE, "JournalChange": READ,
+        "Correction": DECIDE, "JournalChange": READ, **_grant(TIMETABLE, WRITE), **OWN_NOTICES,
     },
     # Deputies keep the structure and staff development, and see everything else (001 3.7, 004).
     DEPUTY: {
         **_grant(STRUCTURE, WRITE), **_grant(STAFF_REGISTER, READ),
         **_grant(STAFF_DEVELOPMENT, WRITE), **_grant(STUDENT_REGISTER, READ),
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, WRITE),
-        "Correction": DECIDE, "JournalChange": READ,
+        "Correction": DECIDE, "JournalChange": READ, **_grant(TIMETABLE, WRITE), **OWN_NOTICES,
     },
     # The secretary keeps both registers by orders (001 3.8).
     SECRETARY: {
         **_grant(STRUCTURE, READ), **_grant(STAFF_REGISTER, WRITE),
         **_grant(STAFF_DEVELOPMENT, READ), **_grant(STUDENT_REGISTER, WRITE),
+        **_grant(STAFF_TIMETABLE, READ), **OWN_NOTICES,
     },
     # Teachers see the classes they teach; a class teacher edits contacts of their class (001 3.5.2).
     TEACHER: {
         "ClassGroup": READ, "Subgroup": READ, "Subject": READ, "TeachingAssignment": READ,
         "Student": READ, "MyClass": WRITE, "MyClassGuardian": WRITE,
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, READ),
-        "Correction": READ, "JournalChange": READ,
+        "Correction": READ, "JournalChange": READ, **_grant(STAFF_TIMETABLE, READ), **OWN_NOTICES,
     },
     # Parents and students read their own family's data only (001 3.10, 004 3.6).
     PARENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ,
-             **_grant(("Lesson", "Mark", "Absence", "FinalMark", "Homework", "FamilyMarks"), READ)},
+             **_grant(("Lesson", "Mark", "Absence", "FinalMark", "Homework", "FamilyMarks"), READ),
+             **_grant(FAMILY_TIMETABLE, READ), **OWN_NOTICES},
     STUDENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ,
-              **_grant(("Lesson", "Mark", "Absence", "FinalMark", "Homework", "FamilyMarks"), READ)},
+              **_grant(("Lesson", "Mark", "Absence", "FinalMark", "Homework", "FamilyMarks"), READ),
+              **_grant(FAMILY_TIMETABLE, READ), **OWN_NOTICES},
 }
 # Menu entries per role, where a role reads more than its menu should offer (a parent
 # reads their child through the Student resource, but the register is not their page).
 MENUS = {
     TEACHER: {"Classes", "Subgroups", "Subjects", "Assignments", "MyClass", "MyClassGuardians",
-              "Journal", "Lessons", "Marks", "Absences", "FinalMarks", "Corrections", "WorkTypes"},
-    PARENT: {"MyFamily", "FamilyMarks"},
-    STUDENT: {"MyFamily", "FamilyMarks"},
+              "Journal", "Lessons", "Marks", "Absences", "FinalMarks", "Corrections", "WorkTypes",
+              "MyTimetable", "Notices"},
+    PARENT: {"MyFamily", "FamilyMarks", "Notices"},
+    STUDENT: {"MyFamily", "FamilyMarks", "Notices"},
 }
 
 # Menu entries shown only to class teachers (the class teacher is not a role: it
