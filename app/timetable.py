@@ -719,12 +719,16 @@ def _locked_lesson(session, lesson):
     return found
 
 
+class SubstitutionConflict(RuleError):
+    """Another deputy substituted the lesson after this one loaded it: nothing is stored."""
+
+
 def _check_version(session, lesson, previous, version):
     seen = substitution_version(session, lesson.id)
     if int(version or 0) == seen:
         return
     what = f"«{previous}»" if previous is not None else "отмену замены"
-    raise RuleError(f"Пока вы заполняли форму, для урока {lesson} уже записали {what}. "
+    raise SubstitutionConflict(f"Пока вы заполняли форму, для урока {lesson} уже записали {what}. "
                     "Обновите страницу и проверьте замену.", "lesson")
 
 
