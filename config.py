@@ -105,7 +105,23 @@ MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
 MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
 MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
 MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
-MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "journal@localhost")
+MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Электронный журнал <journal@school.local>")
+# Off, letters really go out even under TESTING (Flask-Mail would otherwise suppress them there).
+MAIL_SUPPRESS_SEND = _flag("MAIL_SUPPRESS_SEND", False)
+# smtplib waits forever by default: a dead server must not hang the sender (seconds).
+MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+# A failed letter is retried after MAIL_RETRY_SECONDS, doubling up to MAIL_RETRY_MAX_SECONDS,
+# and given up (state «failed», the notice in the application stays) after MAIL_MAX_ATTEMPTS.
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS", "120"))
+MAIL_RETRY_MAX_SECONDS = float(os.environ.get("MAIL_RETRY_MAX_SECONDS", "3600"))
+# How often the sender looks for letters that are due anyway (seconds).
+MAIL_POLL_SECONDS = float(os.environ.get("MAIL_POLL_SECONDS", "60"))
+# Whether this process sends letters itself (a thread, or Celery tasks with REDIS_URL). Off, the
+# letters wait in the email_job table for `flask journal send-mail` (the test suite turns it off).
+MAIL_SEND_IN_BACKGROUND = _flag("MAIL_SEND_IN_BACKGROUND", True)
+# The journal's public address, for links in letters (none when empty).
+MAIL_SITE_URL = os.environ.get("MAIL_SITE_URL", "")
 
 # --- Journal rules -------------------------------------------------------------------
 # The school's mark scale (space-separated); «1» joins it when JOURNAL_MARK_ONE is on.

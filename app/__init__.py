@@ -4,7 +4,7 @@ import os
 from flask import Flask
 
 from app import journal, people, structure, timetable  # noqa: F401  (models must be mapped before FAB builds forms)
-from app.extensions import csrf, db, migrate
+from app.extensions import csrf, db, mail, migrate
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,6 +27,10 @@ def create_app(overrides=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_DIR, "migrations"))
     csrf.init_app(app)
+    mail.init_app(app)
+    from app import notifications
+
+    notifications.init_app(app)  # the mail queue's sender: a thread, or Celery with REDIS_URL
 
     with app.app_context():
         appbuilder = AppBuilder(update_perms=False)

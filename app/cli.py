@@ -84,3 +84,8 @@ def create_demo():
 from app.benchmark import benchmark_command  # noqa: E402
 
 journal_cli.add_command(benchmark_command)
+
+# `flask journal send-mail`: the letter queue of app/notifications.py, drained once.
+from app.notifications import send_mail_command  # noqa: E402
+
+journal_cli.add_command(send_mail_command)

@@ -18,6 +18,7 @@ from security.roles import CLASS_TEACHER_MENUS
 ACCOUNT_ENDPOINTS = {
     "AuthDBView.login", "AuthDBView.logout", "ResetMyPasswordView.this_form_post",
     "SecurityApi.login", "SecurityApi.refresh",
+    "NoticeView.mark_read",  # a student's own notices: reading them changes no school record
 }
 READING_METHODS = {"GET", "HEAD", "OPTIONS"}
 

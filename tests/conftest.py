@@ -69,7 +69,9 @@ def _databases(tmp_path_factory):
 def settings_for(url, **extra):
     return {
         "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url, "JOURNAL_TODAY": TODAY,
-        "AUTH_RATE_LIMITED": False, "RATELIMIT_ENABLED": False, "SERVER_NAME": None, **extra,
+        "AUTH_RATE_LIMITED": False, "RATELIMIT_ENABLED": False, "SERVER_NAME": None,
+        # No sender thread between tests' databases: tests/test_notifications.py turns it on.
+        "MAIL_SEND_IN_BACKGROUND": False, **extra,
     }
 
 

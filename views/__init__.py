@@ -2,13 +2,14 @@
 
 
 def register_views(appbuilder):
-    from views import accounts, journal, journal_grid, people, structure
+    from views import accounts, journal, journal_grid, notifications, people, structure
 
     journal_grid.register(appbuilder)
     journal.register(appbuilder)
     structure.register(appbuilder)
     people.register(appbuilder)
     accounts.register(appbuilder)
+    notifications.register(appbuilder)
     # The OpenAPI spec at /api/v1/_openapi (DESIGN.md), without FAB's Swagger UI: that
     # page loads its scripts from a CDN, which school networks do not reach.
     from flask_appbuilder.api.manager import OpenApi
