@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import String, and_, bindparam, cast, func, null, or_, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.journal import Absence, FinalMark, Homework, HomeworkFile, Lesson, Mark, WorkType
 from app.journal_entry import final_mark_window, last_entry_day
-from app.people import Enrollment, Student
+from app.people import Enrollment, Staff, Student, short_name_of
 from app.rules import today
 from app.structure import ClassGroup, Period, TeachingAssignment, subgroup_student
 
@@ -42,12 +43,14 @@ class LessonColumn:
     """A lesson of the grid, read as a plain row. It carries the assignment and class loaded
     once for the whole grid, so the rules (last_entry_day, may_write_lesson) read it like a Lesson."""
 
-    __slots__ = ("id", "date", "number", "topic", "work_type_id", "teacher_id", "substitute_id",
-                 "assignment", "classgroup")
+    __slots__ = ("id", "date", "number", "topic", "work_type_id", "teacher_id", "substitute_id", "cancelled",
+                 "substitute_name", "assignment", "classgroup")
 
     def __init__(self, row, assignment):
         (self.id, self.date, self.number, self.topic, self.work_type_id, self.teacher_id,
-         self.substitute_id) = row
+         self.substitute_id, self.cancelled) = row[:8]
+        # Who covered the lesson, shown in its header (the journal shows who taught it).
+        self.substitute_name = short_name_of(*row[10:13]) if row[10] else ""
         self.assignment, self.classgroup = assignment, assignment.classgroup
 
 
@@ -183,9 +186,12 @@ def _statements():
     in_period = (Lesson.assignment_id == bindparam("assignment")) & Lesson.date.between(
         bindparam("start"), bindparam("end"))
     # Homework and its files ride along with their lesson («id:name» lines).
+    substitute = aliased(Staff)
     lessons = (select(Lesson.id, Lesson.date, Lesson.number, Lesson.topic, Lesson.work_type_id, Lesson.teacher_id,
-                      Lesson.substitute_id, Homework.text, files)
-               .outerjoin(Homework, Homework.lesson_id == Lesson.id).where(in_period)
+                      Lesson.substitute_id, Lesson.cancelled, Homework.text, files, substitute.last_name,
+                      substitute.first_name, substitute.middle_name)
+               .outerjoin(Homework, Homework.lesson_id == Lesson.id)
+               .outerjoin(substitute, substitute.id == Lesson.substitute_id).where(in_period)
                .order_by(Lesson.date, Lesson.number))
     lesson_ids = select(Lesson.id).where(in_period)
     marks = select(Mark.lesson_id, Mark.student_id, Mark.id, Mark.value, Mark.work_type_id, Mark.comment,
@@ -221,7 +227,7 @@ def load_grid(assignment, periods, period):
               "subgroup": assignment.subgroup_id, "subject": assignment.subject_id,
               "year": assignment.classgroup.school_year_id, "period": period.id if period else None}
     lesson_rows = run(STATEMENTS["lessons"], values).all()
-    lessons = [LessonColumn(row[:7], assignment) for row in lesson_rows]
+    lessons = [LessonColumn(row, assignment) for row in lesson_rows]
     rows = _roster(run(STATEMENTS["group_roster" if assignment.subgroup_id else "roster"], values).all())
     cells = _cells(run(STATEMENTS["cells"], values).all())
     finals = {(student_id, kind): (value, version)
@@ -229,8 +235,8 @@ def load_grid(assignment, periods, period):
     # All work types (a school has a dozen): retired ones still weigh the marks given with them.
     work_types = {row.id: row for row in run(STATEMENTS["work_types"])}
     return Grid(assignment, period, periods, lessons, rows, cells, finals, work_types,
-                {row[0]: row[7] for row in lesson_rows if row[7]},
-                {row[0]: _files(row[8]) for row in lesson_rows if row[8]})
+                {row[0]: row[8] for row in lesson_rows if row[8]},
+                {row[0]: _files(row[9]) for row in lesson_rows if row[9]})
 
 
 def _files(names):

@@ -31,7 +31,7 @@ from app.journal import (
     HomeworkFile, JournalChange, Lesson, Mark, WorkType,
 )
 from app.people import Enrollment, Student
-from app.rules import RuleError, fmt_date, require, today
+from app.rules import Conflict, RuleError, fmt_date, require, today  # noqa: F401 (Conflict: callers catch entry.Conflict)
 from app.structure import ClassGroup, Period, SchoolYear, Subject, subgroup_student
 from security import policy
 
@@ -52,10 +52,6 @@ class OutsideWindow(RuleError):
     """The entry window has passed: the change is possible only as a correction."""
 
     correctable = True
-
-
-class Conflict(RuleError):
-    """Somebody saved this cell after the writer loaded it: nothing is overwritten."""
 
 
 # ------------------------------------------------------------------ values

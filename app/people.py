@@ -27,6 +27,12 @@ ATTESTATION_CATEGORIES = (
 KINSHIP = ("мать", "отец", "опекун", "попечитель", "бабушка", "дедушка", "другой законный представитель")
 
 
+def short_name_of(last_name, first_name, middle_name):
+    """Фамилия И.О., for a name read as plain columns rather than a person object."""
+    initials = "".join(f"{p[0]}." for p in (first_name, middle_name) if p)
+    return f"{last_name} {initials}".strip()
+
+
 class PersonName:
     """Фамилия Имя Отчество, as every paper of the school writes it."""
 
@@ -36,8 +42,7 @@ class PersonName:
 
     @property
     def short_name(self):
-        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
-        return f"{self.last_name} {initials}".strip()
+        return short_name_of(self.last_name, self.first_name, self.middle_name)
 
     @property
     def birth_date_text(self):

@@ -21,6 +21,10 @@ class NeedsConfirmation(RuleError):
     """A warning the user may override by confirming (e.g. a probable duplicate)."""
 
 
+class Conflict(RuleError):
+    """Somebody saved the record after the writer loaded it: nothing is overwritten (HTTP 409)."""
+
+
 def today():
     """The school's date. Tests and the demo may pin it with JOURNAL_TODAY (YYYY-MM-DD)."""
     if has_app_context():

@@ -24,7 +24,7 @@ from flask_appbuilder import Model
 
 from app.journal import Absence, Correction, Homework, JournalChange, Lesson, Mark
 from app.people import Staff
-from app.rules import RuleError, fmt_date, require, today
+from app.rules import Conflict, RuleError, fmt_date, require, today
 from app.structure import ClassGroup, Period, TeachingAssignment
 
 SHIFTS = (1, 2)
@@ -381,6 +381,14 @@ class HoursMismatch:
     def hours(self):
         return self.assignment.hours_per_week
 
+    @property
+    def hours_text(self):
+        return _hours_text(self.hours)
+
+    @property
+    def matches(self):
+        return Decimal(self.slots) == Decimal(self.hours)
+
     def __str__(self):
         return (f"{self.assignment.subject} — {_group_name(self.assignment)}: в расписании {self.slots} ч "
                 f"в неделю, по нагрузке {_hours_text(self.hours)} ч")
@@ -649,6 +657,11 @@ def _working_on(day):
 def free_teachers(session, lesson):
     """Who could cover the lesson: working that day, not absent, not teaching at that time;
     teachers of the lesson's subject first, then other teachers, then other staff, by name."""
+    return [staff for staff, _ in offered_teachers(session, lesson)]
+
+
+def offered_teachers(session, lesson):
+    """free_teachers as (staff, teaches the lesson's subject) pairs, for pages that mark them."""
     subject_id = lesson.subject_id
     same_subject = select(TeachingAssignment.id).where(TeachingAssignment.teacher_id == Staff.id,
                                                        TeachingAssignment.subject_id == subject_id).exists()
@@ -658,7 +671,7 @@ def free_teachers(session, lesson):
             _working_on(lesson.date), Staff.id != lesson.teacher_id, ~_absent(Staff.id, lesson.date),
             ~_busy(Staff.id, lesson))).all()
     rows.sort(key=lambda r: (not r[1], not r[2], r[0].last_name, r[0].first_name, r[0].middle_name or ""))
-    return [r[0] for r in rows]
+    return [(r[0], bool(r[1])) for r in rows]
 
 
 def current_substitution(session, lesson_id):
@@ -682,6 +695,7 @@ def substitute(session, writer, lesson, kind, substitute=None, subject=None, mer
     lesson = _locked_lesson(session, lesson)
     if kind not in SUBSTITUTION_KINDS:
         raise RuleError(f"Вид замены — {', '.join(SUBSTITUTION_KINDS.values())}.", "kind")
+    _check_kind_fields(kind, substitute=substitute, subject=subject, merged_with=merged_with)
     if not is_school_day(session, lesson.date):
         raise RuleError(f"{fmt_date(lesson.date)} — выходной или каникулы: уроков нет, замена невозможна.", "lesson")
     previous = current_substitution(session, lesson.id)
@@ -701,7 +715,49 @@ def substitute(session, writer, lesson, kind, substitute=None, subject=None, mer
 
     audit_lesson_changes(writer, PATH, [(lesson.id, lesson.id, old_text, str(new))], field="substitution",
                          session=session)
+    _tell_substitutes(session, lesson, previous, new)
     return new
+
+
+def _tell_substitutes(session, lesson, previous, new):
+    """The colleague who now covers the lesson is told in the application and by email; one who
+    covered it before and no longer does is told too. Sent after the deputy's commit."""
+    from app.notifications import notify
+
+    lesson_text = f"{lesson.subject} — {lesson.group_name}, {fmt_date(lesson.date)}, {lesson.number}-й урок"
+    link = f"/timetable/my?day={lesson.date.isoformat()}"
+    told = set()
+    if new.substitute_id is not None:
+        person = new.substitute or session.get(Staff, new.substitute_id)
+        instead = f" вместо {lesson.teacher.short_name}" if lesson.teacher is not None else ""
+        what = f" (вместо урока — {new.subject})" if new.kind == "subject" and new.subject is not None else ""
+        if new.kind == "merge":
+            what = f" (группа присоединяется к вашему уроку {new.merged_with.group_name})"
+        if person is not None and person.user_id is not None:
+            notify(session, person.user_id, "substitution",
+                   f"Замена: вы проводите урок {lesson_text}{instead}{what}. Журнал этого урока открыт вам.",
+                   link=link, email_subject=f"Замена урока {fmt_date(lesson.date)}: {lesson.group_name}, {lesson.subject}")
+            told.add(person.id)
+    if previous is not None and previous.substitute_id not in (None, new.substitute_id, *told):
+        person = session.get(Staff, previous.substitute_id)
+        if person is not None and person.user_id is not None:
+            notify(session, person.user_id, "substitution",
+                   f"Замена отменена: урок {lesson_text} проводите не вы ({new}).",
+                   link=link, email_subject=f"Замена урока {fmt_date(lesson.date)} отменена")
+
+
+# Which of the optional fields each kind takes (_fill); anything else is refused rather than
+# dropped without a word.
+KIND_FIELDS = {"teacher": {"substitute"}, "subject": {"substitute", "subject"}, "merge": {"merged_with"},
+               "cancel": set()}
+KIND_FIELD_LABELS = {"substitute": "замещающий учитель", "subject": "предмет",
+                     "merged_with": "урок, с которым объединяют"}
+
+
+def _check_kind_fields(kind, **given):
+    for name, value in given.items():
+        if value is not None and name not in KIND_FIELDS[kind]:
+            raise RuleError(f"Для вида «{SUBSTITUTION_KINDS[kind]}» {KIND_FIELD_LABELS[name]} не указывается.", name)
 
 
 def _locked_lesson(session, lesson):
@@ -719,7 +775,7 @@ def _locked_lesson(session, lesson):
     return found
 
 
-class SubstitutionConflict(RuleError):
+class SubstitutionConflict(Conflict):
     """Another deputy substituted the lesson after this one loaded it: nothing is stored."""
 
 
@@ -823,6 +879,15 @@ class DayChange:
     replacement: str
     room: str
     note: str
+    shift: int = 1
+
+    @property
+    def uncovered(self):
+        return self.change == UNCOVERED
+
+
+# The change of a lesson of an absent teacher that nobody covers yet.
+UNCOVERED = "замена не назначена"
 
 
 def _bell_times(session):
@@ -849,7 +914,7 @@ def day_changes(session, day):
     bells = _bell_times(session)
     rows = [_change_row(s.lesson, s, rooms, bells) for s in subs]
     rows += [_change_row(lesson, None, rooms, bells) for lesson in uncovered]
-    return sorted(rows, key=lambda r: (r.number, r.group, r.subject))
+    return sorted(rows, key=lambda r: (r.shift, r.number, r.group, r.subject))
 
 
 def _rooms_of(session, lessons):
@@ -863,7 +928,7 @@ def _rooms_of(session, lessons):
 def _change_row(lesson, sub, rooms, bells):
     shift = getattr(lesson.classgroup, "shift", 1) or 1
     if sub is None:
-        change, replacement = "замена не назначена", "—"
+        change, replacement = UNCOVERED, "—"
     elif sub.kind == "cancel":
         change, replacement = SUBSTITUTION_KINDS["cancel"], "—"
     elif sub.kind == "merge":
@@ -875,4 +940,99 @@ def _change_row(lesson, sub, rooms, bells):
     return DayChange(lesson_id=lesson.id, number=lesson.number, times=bells.get((shift, lesson.number), ""),
                      group=lesson.group_name, subject=str(lesson.subject), teacher=lesson.teacher.short_name,
                      change=change, replacement=replacement, room=rooms.get(lesson.slot_id) or "",
-                     note=sub.note if sub is not None else "")
+                     note=sub.note if sub is not None else "", shift=shift)
+
+
+# ------------------------------------------------------------------ weeks as pages show them
+
+
+def week_of(day):
+    """Monday and the last school day (Friday, or Saturday in a six-day week) of the week of `day`."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=week_days() - 1)
+
+
+@dataclass
+class Week:
+    """A week of a class or a teacher: the slots in force during it and the lessons it holds,
+    each lesson with its open substitution. Cells are keyed (weekday, lesson number)."""
+
+    monday: date
+    last_day: date
+    slots: dict = field(default_factory=dict)    # (weekday, number) → [TimetableSlot]
+    lessons: dict = field(default_factory=dict)  # (weekday, number) → [Lesson]
+    substitutions: dict = field(default_factory=dict)  # lesson id → Substitution
+    bells: dict = field(default_factory=dict)    # (shift, number) → "08:00–08:45"
+    holidays: dict = field(default_factory=dict)  # date → note
+
+    @property
+    def days(self):
+        return [self.monday + timedelta(days=i) for i in range((self.last_day - self.monday).days + 1)]
+
+    @property
+    def previous(self):
+        return self.monday - timedelta(days=7)
+
+    @property
+    def following(self):
+        return self.monday + timedelta(days=7)
+
+    @property
+    def numbers(self):
+        used = {n for _, n in self.slots} | {n for _, n in self.lessons} | {n for _, n in self.bells}
+        return sorted(used) or list(range(1, 8))
+
+
+_LESSON_LOAD = (joinedload(Lesson.classgroup), joinedload(Lesson.subgroup), joinedload(Lesson.subject),
+                joinedload(Lesson.teacher), joinedload(Lesson.substitute))
+_SLOT_LOAD = (joinedload(TimetableSlot.assignment).joinedload(TeachingAssignment.subject),
+              joinedload(TimetableSlot.assignment).joinedload(TeachingAssignment.teacher),
+              joinedload(TimetableSlot.assignment).joinedload(TeachingAssignment.subgroup),
+              joinedload(TimetableSlot.assignment).joinedload(TeachingAssignment.classgroup))
+
+
+def _in_week(monday, last_day):
+    return and_(TimetableSlot.valid_from <= last_day,
+                TimetableSlot.valid_to.is_(None) | (TimetableSlot.valid_to >= monday))
+
+
+def read_week(session, day, classgroup_id=None, staff_id=None):
+    """The week of a class (classgroup_id) or of a teacher (staff_id: lessons they teach or
+    cover, slots they teach), read in five statements whatever the school's size."""
+    monday, last_day = week_of(day)
+    week = Week(monday, last_day, bells=_bell_times(session))
+    mine = (TeachingAssignment.classgroup_id == classgroup_id) if classgroup_id else (
+        TeachingAssignment.teacher_id == staff_id)
+    for slot in session.scalars(select(TimetableSlot).join(TimetableSlot.assignment)
+                                .where(mine, _in_week(monday, last_day)).options(*_SLOT_LOAD)
+                                .order_by(TimetableSlot.valid_from, TimetableSlot.id)):
+        week.slots.setdefault((slot.weekday, slot.number), []).append(slot)
+    lessons_of = (Lesson.classgroup_id == classgroup_id) if classgroup_id else or_(
+        Lesson.teacher_id == staff_id, Lesson.substitute_id == staff_id)
+    lessons = session.scalars(select(Lesson).where(lessons_of, Lesson.date >= monday, Lesson.date <= last_day)
+                              .options(*_LESSON_LOAD).order_by(Lesson.date, Lesson.number, Lesson.id)).all()
+    for lesson in lessons:
+        week.lessons.setdefault((lesson.date.isoweekday(), lesson.number), []).append(lesson)
+    week.substitutions = {s.lesson_id: s for s in session.scalars(
+        select(Substitution).join(Lesson, Lesson.id == Substitution.lesson_id)
+        .where(lessons_of, Lesson.date >= monday, Lesson.date <= last_day, Substitution.closed_at.is_(None))
+        .options(joinedload(Substitution.substitute), joinedload(Substitution.subject)))}
+    week.holidays = {d.date: d.note or d.kind_text for d in session.scalars(
+        select(CalendarDay).where(CalendarDay.date >= monday, CalendarDay.date <= last_day,
+                                  CalendarDay.kind == "holiday"))}
+    return week
+
+
+def class_hours(session, classgroup_id, day):
+    """The class's assignments with their weekly slots in force on `day` and their hours a week."""
+    counts = dict(session.execute(
+        select(TimetableSlot.assignment_id, func.count()).join(TimetableSlot.assignment)
+        .where(TeachingAssignment.classgroup_id == classgroup_id, TimetableSlot.valid_from <= day,
+               TimetableSlot.valid_to.is_(None) | (TimetableSlot.valid_to >= day))
+        .group_by(TimetableSlot.assignment_id)).all())
+    assignments = session.scalars(
+        select(TeachingAssignment).where(TeachingAssignment.classgroup_id == classgroup_id)
+        .options(joinedload(TeachingAssignment.subject), joinedload(TeachingAssignment.subgroup),
+                 joinedload(TeachingAssignment.teacher), joinedload(TeachingAssignment.classgroup))
+        .order_by(TeachingAssignment.subject_id, TeachingAssignment.subgroup_id)).all()
+    return [HoursMismatch(a, counts.get(a.id, 0)) for a in assignments]

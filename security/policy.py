@@ -122,6 +122,15 @@ def sees_assignment(user, assignment):
     return person.staff.id in (assignment.teacher_id, assignment.classgroup.class_teacher_id)
 
 
+def covered_lessons(user, assignment_id):
+    """{lesson id: date} of the assignment's lessons this user covers as a substitute."""
+    person = person_of(user)
+    if person.staff is None:
+        return {}
+    return dict(db.session.execute(select(Lesson.id, Lesson.date).where(
+        Lesson.assignment_id == assignment_id, Lesson.substitute_id == person.staff.id)).all())
+
+
 def visible_assignments(user):
     if sees_whole_school(user):
         return true()

@@ -122,3 +122,19 @@ def deputy_writer():
 
     user = current_app.appbuilder.sm.find_user(username="deputy")
     return JournalWriter(user.id, person_of_login("deputy").id, True)
+
+
+# ------------------------------------------------------------------ the timetable
+
+def without_demo_timetable():
+    """Start from a school with no timetable: the demo's bells, calendar, slots, teacher
+    absences and substitutions are removed (written directly; tests of the timetable's own
+    rules build exactly what they need). The demo's lessons stay, unlinked and uncovered."""
+    from sqlalchemy import delete, update
+
+    from app import timetable as tt
+
+    db.session.execute(update(Lesson).values(slot_id=None, substitute_id=None, cancelled=None))
+    for model in (tt.Substitution, tt.TeacherAbsence, tt.TimetableSlot, tt.Bell, tt.CalendarDay):
+        db.session.execute(delete(model))
+    db.session.commit()

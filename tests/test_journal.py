@@ -317,7 +317,7 @@ def test_api_change_with_a_stale_version_is_a_conflict(client, app, today_lesson
     mark_id = created["id"]
     assert client.put(f"/api/v1/mark/{mark_id}", headers=headers, json={"value": "4", "version": 1}).status_code == 200
     stale = client.put(f"/api/v1/mark/{mark_id}", headers=headers, json={"value": "5", "version": 1})
-    assert stale.status_code == 422 and "уже изменил" in str(stale.get_json())
+    assert stale.status_code == 409 and "уже изменил" in str(stale.get_json())
     removed = client.put(f"/api/v1/mark/{mark_id}", headers=headers, json={"retract": True, "version": 2})
     assert removed.status_code == 200
     with app.app_context():

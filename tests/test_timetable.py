@@ -2,8 +2,8 @@
 slots and their conflicts, lessons generated from the timetable, teacher absences,
 substitutions and the substitute's journal access, the pay report.
 
-Today is Monday 23.11.2026 (conftest.TODAY). The demo school has no timetable slots: the
-tests build them, some from the demo's own lessons of this week."""
+Today is Monday 23.11.2026 (conftest.TODAY). Each test starts with the demo's timetable
+removed and builds the slots it needs, some from the demo's own lessons of this week."""
 from datetime import date, time, timedelta
 
 import pytest
@@ -17,11 +17,17 @@ from app.rules import RuleError
 from app.structure import Subgroup, Subject, TeachingAssignment
 from security.policy import JournalWriter
 from tests.conftest import TODAY
-from tests.school import assignment_of, classgroup, lesson_on, person_of_login, roster
+from tests.school import assignment_of, classgroup, lesson_on, person_of_login, roster, without_demo_timetable
 
 MONDAY = TODAY
 NEXT_MONDAY = TODAY + timedelta(days=7)
 YEAR_START = date(2026, 9, 1)
+
+
+@pytest.fixture(autouse=True)
+def empty_timetable(app):
+    with app.app_context():
+        without_demo_timetable()
 
 
 @pytest.fixture
@@ -248,7 +254,8 @@ def test_generation_is_idempotent_skips_holidays_and_audits(ctx, deputy):
     assert result.created == week - wednesday and result.removed == 0 and result.conflicts == []
     assert lesson_count(NEXT_MONDAY + timedelta(days=2), NEXT_MONDAY + timedelta(days=2)) == 0
     audits = db.session.scalar(select(func.count()).select_from(JournalChange).where(
-        JournalChange.path == "timetable", JournalChange.record == "lesson"))
+        JournalChange.path == "timetable", JournalChange.record == "lesson",
+        JournalChange.lesson_id.in_(select(Lesson.id).where(Lesson.date >= NEXT_MONDAY, Lesson.date <= end))))
     assert audits == result.created
     again = tt.generate_lessons(db.session, deputy, NEXT_MONDAY, end)
     assert (again.created, again.removed, again.kept) == (0, 0, result.created)
@@ -360,7 +367,8 @@ def test_substitution_gives_the_substitute_that_lesson_only(ctx, deputy):
     sub = tt.substitute(db.session, deputy, lesson, "teacher", substitute=substitute, note="болезнь")
     db.session.commit()
     assert lesson.substitute_id == substitute.id and sub.version == 1
-    change = db.session.scalar(select(JournalChange).where(JournalChange.field == "substitution"))
+    change = db.session.scalar(select(JournalChange).where(JournalChange.field == "substitution",
+                                                           JournalChange.lesson_id == lesson.id))
     assert change.lesson_id == lesson.id and substitute.short_name in change.new_value
     writer = JournalWriter(substitute.user_id, substitute.id, administration=False)
     student = roster(lesson.assignment)[0]

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Optional
 
 from app.extensions import db
 from app.formatting import value_text
-from app.rules import RuleError
+from app.rules import Conflict, RuleError
 from security import policy
 from security.roles import METHOD_PERMISSIONS
 
@@ -274,6 +274,9 @@ class JournalRestApi(ModelRestApi):
         try:
             item = write()
             db.session.commit()
+        except Conflict as err:  # somebody wrote first: the caller reloads and decides
+            db.session.rollback()
+            return self.response(409, message={err.field or "_": [err.message]})
         except RuleError as err:
             db.session.rollback()
             return self.response_422(message={err.field or "_": [err.message]})

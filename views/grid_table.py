@@ -20,8 +20,12 @@ def columns_of(data, writer):
         until = data.open_until(lesson)  # by the column's work type: written works stay open longer
         writable = policy.may_write_lesson(writer, lesson)
         future = lesson.date > today
-        mode = "view" if not writable or future else ("edit" if today <= until else "fix")
+        mode = "view" if not writable or future or lesson.cancelled else ("edit" if today <= until else "fix")
         label = f"{fmt_date(lesson.date)}, {lesson.number}-й урок"
+        if lesson.cancelled:
+            label += ", отменён"
+        elif lesson.substitute_name:
+            label += f", замена: {lesson.substitute_name}"
         columns.append({
             "lesson": lesson, "id": lesson.id, "date": lesson.date, "day": fmt_date(lesson.date)[:5],
             "future": future, "today": lesson.date == today, "writable": writable, "until": until, "mode": mode,
@@ -68,6 +72,14 @@ def body_model(data, columns, writer):
     return {"rows": rows, "columns": [_column(data, c) for c in columns],
             "work_types": {str(wt_id): [wt.name, wt.short_name, wt.written] for wt_id, wt in data.work_types.items()},
             "finals": [{"kind": kind, "label": label} for kind, label in _final_labels(data)]}
+
+
+def without_summaries(body):
+    """A substitute's grid: the averages and final marks belong to the subject's teacher,
+    and an average of the covered lessons alone would mislead."""
+    body["finals"] = []
+    for row in body["rows"]:
+        row["average"], row["finals"] = "", []
 
 
 def _column(data, column):

@@ -57,16 +57,27 @@ class JournalView(BaseView):
     @has_access
     def grid(self, assignment_id):
         assignment, periods = journal_grid.load_assignment(assignment_id)
-        if assignment is None or not policy.sees_assignment(acting_user(), assignment):
+        if assignment is None:
             abort(404)
-        period = journal_grid.choose_period(periods, request.args.get("period", type=int))
+        covered = None  # a substitute sees only the lessons they cover (004 «Учитель» б)
+        if not policy.sees_assignment(acting_user(), assignment):
+            covered = policy.covered_lessons(acting_user(), assignment_id)
+            if not covered:
+                abort(404)
+        period = journal_grid.choose_period(periods, request.args.get("period", type=int),
+                                            day=covered.get(request.args.get("lesson", type=int)) if covered else None)
         data = journal_grid.load_grid(assignment, periods, period)
+        if covered is not None:
+            data.lessons = [lesson for lesson in data.lessons if lesson.id in covered]
         writer = policy.journal_writer(acting_user())
         columns = grid_table.columns_of(data, writer)
+        body = grid_table.body_model(data, columns, writer) if data.period else None
+        if covered is not None and body is not None:
+            grid_table.without_summaries(body)
         return self.render_template(
-            "journal_grid.html", grid=data, columns=columns,
-            body=grid_table.body_model(data, columns, writer) if data.period else None,
+            "journal_grid.html", grid=data, columns=columns, body=body,
             may_write=any(c["writable"] for c in columns), scale=entry.mark_scale(),
+            may_add_lessons=policy.may_write_assignment(writer, assignment),
         )
 
     # ---- saving ---------------------------------------------------------------------
