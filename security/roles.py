@@ -88,7 +88,7 @@ MATRIX = {
 MENUS = {
     TEACHER: {"Classes", "Subgroups", "Subjects", "Assignments", "MyClass", "MyClassGuardians",
               "Journal", "Lessons", "Marks", "Absences", "FinalMarks", "Corrections", "WorkTypes",
-              "MyTimetable", "Notices"},
+              "Timetable", "MyTimetable", "TimetableDay", "Substitutions", "Notices"},
     PARENT: {"MyFamily", "FamilyMarks", "Notices"},
     STUDENT: {"MyFamily", "FamilyMarks", "Notices"},
 }

@@ -2,10 +2,11 @@
 
 
 def register_views(appbuilder):
-    from views import accounts, journal, journal_grid, notifications, people, structure
+    from views import accounts, journal, journal_grid, notifications, people, structure, timetable
 
     journal_grid.register(appbuilder)
     journal.register(appbuilder)
+    timetable.register(appbuilder)
     structure.register(appbuilder)
     people.register(appbuilder)
     accounts.register(appbuilder)

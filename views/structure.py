@@ -88,15 +88,17 @@ class ClassGroupView(JournalModelView):
     list_title = "Классы"
     add_title = edit_title = show_title = "Класс"
     list_columns = ["name", "school_year", "class_teacher"]
-    add_columns = edit_columns = ["school_year", "grade", "letter", "class_teacher"]
-    show_columns = ["name", "school_year", "class_teacher"]
+    add_columns = edit_columns = ["school_year", "grade", "letter", "class_teacher", "shift"]
+    show_columns = ["name", "school_year", "class_teacher", "shift"]
     search_columns = ["school_year", "grade", "letter", "class_teacher"]
     order_columns = ["school_year"]
     base_order = ("grade", "asc")
     label_columns = {"name": "Класс", "school_year": "Учебный год", "grade": "Параллель",
-                     "letter": "Литера", "class_teacher": "Классный руководитель"}
+                     "letter": "Литера", "class_teacher": "Классный руководитель", "shift": "Смена"}
     add_form_extra_fields = edit_form_extra_fields = {
         "grade": IntegerField("Параллель", validators=[DataRequired("Укажите параллель."), NumberRange(1, 11)]),
+        # The shift decides the class's lesson times (the bell schedule of that shift).
+        "shift": SelectField("Смена", choices=[(1, "первая"), (2, "вторая")], coerce=int, default=1),
     }
 
     def pre_add(self, item):
