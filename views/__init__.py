@@ -2,11 +2,12 @@
 
 
 def register_views(appbuilder):
-    from views import accounts, journal, journal_grid, notifications, people, structure, timetable
+    from views import accounts, journal, journal_grid, notifications, people, structure, timetable, timetable_api
 
     journal_grid.register(appbuilder)
     journal.register(appbuilder)
     timetable.register(appbuilder)
+    timetable_api.register(appbuilder)
     structure.register(appbuilder)
     people.register(appbuilder)
     accounts.register(appbuilder)
