@@ -76,6 +76,9 @@ def create_demo():
     password = current_app.config["DEMO_PASSWORD"]
     for username, role in DEMO_LOGINS.items():
         issue_login(sm, summary[username], username=username, password=password, role_name=role)
+    from app.demo_timetable import sign_as_deputy
+
+    sign_as_deputy(db.session, summary["deputy"].user.id)
     db.session.commit()
     return {k: v for k, v in summary.items() if isinstance(v, int)}
 

@@ -2,8 +2,10 @@
 
 It gives every role something to look at: ten classes of grades 5–9 with their
 students and parents, the administration and the teachers, the ФГОС ООО
-curriculum and who teaches what. All chance comes from one random.Random(2026),
-so screenshots, manuals and bug reports always show the same people.
+curriculum and who teaches what, the quarter's journal (app/demo_journal.py) and the
+timetable it follows with this week's substitutions (app/demo_timetable.py). All chance
+comes from one random.Random(2026), so screenshots, manuals and bug reports always show
+the same people.
 
 Staff and students enter the registers the only way the school allows: by an
 act with the director's order (app/registers.py).
@@ -12,6 +14,7 @@ import random
 from datetime import date, timedelta
 
 from app.demo_journal import create_demo_journal
+from app.demo_timetable import create_demo_timetable
 from app.people import Guardian, Guardianship, Position, Staff, Student
 from app.registers import admit_student, hire_staff
 from app.structure import ClassGroup, Period, SchoolYear, Subgroup, Subject, TeachingAssignment
@@ -180,6 +183,9 @@ def create_demo_school(session, today):
     teacher = _subject_teacher(first, classes, assignments)
     # The quarter's journal so far; the demo teacher has lessons on today's weekday.
     journal = create_demo_journal(session, year, today, random.Random(SEED + 1), teacher=teacher)
+    # The timetable the journal was laid out by, and this week's absent teachers and their cover.
+    journal.update(create_demo_timetable(session, year, journal.pop("pattern"), today, administration["deputy"],
+                                         teacher=teacher, class_teacher=first.class_teacher))
     student = next(s for s in pupils[first] if len(families[id(s)].children) > 1)
     teachers = [t for _, staff in posts for t in staff]
     return {

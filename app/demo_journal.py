@@ -28,8 +28,11 @@ MAX_LESSONS = 7  # lessons a day
 WEEKS_IN_YEAR = 34  # a year's programme: weekly hours × 34
 # When each lesson starts (08:00, 08:55, …): marks and absences get these times.
 LESSON_STARTS = (time(8, 0), time(8, 55), time(9, 50), time(10, 55), time(11, 50), time(12, 45), time(13, 40))
-# Public holidays (month, day) that fall on school days: no lessons.
-HOLIDAYS = {(1, d) for d in range(1, 9)} | {(2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4)}
+# Public holidays (month, day) that fall on school days: no lessons. In 2026/27 also the days
+# off moved to weekdays: 31.12.2026 (from 4 January, by the 2026 calendar) and 3 and 10 May 2027
+# (1 and 9 May fall on a weekend, ТК РФ ст. 112). app/demo_timetable.py writes them to the calendar.
+HOLIDAYS = {(1, d) for d in range(1, 9)} | {(2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4)} | \
+    {(12, 31), (5, 3), (5, 10)}
 
 ORAL = "Ответ на уроке"
 HOMEWORK_CHECK = "Домашняя работа"
@@ -124,9 +127,10 @@ POOR_COMMENTS = ("Не выполнено домашнее задание", "Н�
 
 def create_demo_journal(session, year, today, rng, teacher=None):
     """Give the demo school's `year` its timetable, КТП and the current quarter's journal up to
-    `today`; return {"lessons": n, "marks": n, "absences": n}. `teacher` (the demo login) gets
-    lessons on today's weekday. Nothing is committed: the caller commits."""
-    counts = {"lessons": 0, "marks": 0, "absences": 0}
+    `today`; return {"lessons": n, "marks": n, "absences": n, "pattern": the weekly timetable}
+    (app/demo_timetable.py makes the pattern the school's timetable slots). `teacher` (the demo
+    login) gets lessons on today's weekday. Nothing is committed: the caller commits."""
+    counts = {"lessons": 0, "marks": 0, "absences": 0, "pattern": {}}
     classes = session.scalars(select(ClassGroup).where(ClassGroup.school_year_id == year.id)
                               .order_by(ClassGroup.grade, ClassGroup.letter)).all()
     assignments = session.scalars(select(TeachingAssignment).where(
@@ -134,10 +138,14 @@ def create_demo_journal(session, year, today, rng, teacher=None):
     periods = session.scalars(select(Period).where(Period.school_year_id == year.id)
                               .order_by(Period.starts_on)).all()
     calendars = {c.id: _calendar(year, periods, c.grade, today) for c in classes}
-    if not assignments or not any(cal.days for cal in calendars.values()):
+    if not assignments:
         return counts
     focus_day = today.weekday() if today.weekday() < DAYS else 0
-    timetable = _timetable(classes, assignments, rng, teacher.id if teacher is not None else None, focus_day)
+    # The timetable exists before the first lesson does (a school has it in August).
+    timetable = counts["pattern"] = _timetable(classes, assignments, rng, teacher.id if teacher is not None else None,
+                                               focus_day)
+    if not any(cal.days for cal in calendars.values()):
+        return counts
     grades = {c.id: c.grade for c in classes}
     plans = _create_plans(session, assignments, grades)
     lessons = _create_lessons(session, classes, calendars, timetable, plans, today, rng)

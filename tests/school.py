@@ -127,14 +127,9 @@ def deputy_writer():
 # ------------------------------------------------------------------ the timetable
 
 def without_demo_timetable():
-    """Start from a school with no timetable: the demo's bells, calendar, slots, teacher
-    absences and substitutions are removed (written directly; tests of the timetable's own
-    rules build exactly what they need). The demo's lessons stay, unlinked and uncovered."""
-    from sqlalchemy import delete, update
+    """Start from a school with no timetable (tests of the timetable's own rules build exactly
+    what they need): the demo's lessons stay, unlinked and uncovered."""
+    from app.demo_timetable import remove_demo_timetable
 
-    from app import timetable as tt
-
-    db.session.execute(update(Lesson).values(slot_id=None, substitute_id=None, cancelled=None))
-    for model in (tt.Substitution, tt.TeacherAbsence, tt.TimetableSlot, tt.Bell, tt.CalendarDay):
-        db.session.execute(delete(model))
+    remove_demo_timetable(db.session)
     db.session.commit()

@@ -1,15 +1,23 @@
 """`flask journal benchmark` at a tiny scale: the grid reads a fixed number of SQL statements
-(at most 10, the same for a class of 6 and a class of 30 in a bigger database), and the command
-builds its school once, reuses it and prints its table. Times are reported, never asserted.
+(at most 10, the same for a class of 6 and a class of 30 in a bigger database), the school's
+timetable has no teacher in two places and makes exactly its lessons, the year's generation runs
+in a copy and leaves the school as it was, and the command builds its school once, reuses it and
+prints its table. Times are reported, never asserted.
 
 The schools go to scratch databases of the suite's kind: temporary SQLite files, or
 <db>_bench_small_bench / <db>_bench_larger_bench beside the suite's PostgreSQL database."""
+import re
+
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 import config
-from app.benchmark import GRID_STATEMENTS, Scale, Target, benchmark_command, measure, prepare
+from app.benchmark import (
+    GENERATION_COPY, GRID_STATEMENTS, YEAR_DATES, Scale, Target, benchmark_command, measure, measure_generation,
+    prepare, school_days,
+)
 from app.extensions import db
 
 SMALL = Scale(students=40, classes=3, marks=1500, grid_size=6, seed=1)
@@ -86,6 +94,54 @@ def test_command_reuses_its_school_and_prints_the_table(schools):
     out = result.output
     assert "взята готовая" in out and "Создаю школу" not in out
     for line in ("Пустая страница за входом", "Журнал 6×", "SQL + Jinja", "Список отметок FAB, 100 строк",
-                 "Сохранение отметки", "p50, мс", "p95, мс", "журнал ≤ 10 SQL-запросов", "В базе: учеников 40"):
+                 "Сохранение отметки", "p50, мс", "p95, мс", "журнал ≤ 10 SQL-запросов", "В базе: учеников 40",
+                 "Уроки на учебный год по расписанию (generate_lessons", "год уроков по расписанию ≤ 10 с"):
         assert line in out, out
     assert target.kind in out
+    lessons = re.search(r"уроков ([\d ]+), отметок", out).group(1)
+    assert f"создание: {lessons} урок" in out and f"(в школе {lessons})" in out, out
+    assert f"повторно: создано 0, на месте {lessons} за" in out, out
+
+
+def test_the_timetable_has_no_clash_and_makes_exactly_the_schools_lessons(schools):
+    from app import timetable as tt
+    from app.journal import Lesson
+    from app.structure import ClassGroup, TeachingAssignment
+
+    target, scale = schools["larger"]
+    app, _ = prepare(target, scale, echo=lambda *_: None)
+    try:
+        with app.app_context():
+            slot = tt.TimetableSlot
+            twice = select(slot.weekday, slot.number, TeachingAssignment.teacher_id).join(slot.assignment).group_by(
+                slot.weekday, slot.number, TeachingAssignment.teacher_id).having(func.count() > 1)
+            assert db.session.execute(twice).all() == []
+            assert tt.hours_mismatch(db.session, db.session.scalar(select(ClassGroup)).school_year) == []
+            assert set(tt.school_days(db.session, *YEAR_DATES)) == set(school_days())
+            linked = select(func.count()).select_from(Lesson).join(slot, slot.id == Lesson.slot_id).where(
+                slot.assignment_id == Lesson.assignment_id, slot.number == Lesson.number)
+            assert db.session.scalar(linked) == db.session.scalar(select(func.count()).select_from(Lesson)) > 0
+    finally:
+        close(app)
+
+
+def test_the_years_generation_runs_in_a_copy_and_leaves_the_school_alone(schools):
+    from app.journal import Lesson, Mark
+
+    target, scale = schools["small"]
+
+    def counts():
+        app, info = prepare(target, scale, echo=lambda *_: None)
+        try:
+            with app.app_context():
+                return info, [db.session.scalar(select(func.count()).select_from(model)) for model in (Lesson, Mark)]
+        finally:
+            close(app)
+
+    info, before = counts()
+    passes, expected = measure_generation(target, info)
+    assert passes["first"].created == expected == before[0]
+    assert (passes["again"].created, passes["again"].kept) == (0, expected)
+    assert passes["first"].statements < 20, "bulk statements, never one per lesson"
+    assert counts()[1] == before
+    assert target.beside(GENERATION_COPY).read_marker() is None, "the copy is dropped after the measurement"
