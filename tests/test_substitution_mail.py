@@ -10,9 +10,12 @@ from app.extensions import db
 from app.notifications import Notice
 from tests.conftest import TODAY, csrf_token, login
 from tests.school import deputy_writer, person_of_login
-from tests.test_notifications import app, mail_server, quiet_sender, smtp, user_id, email_of  # noqa: F401
+from tests import test_notifications as mail
 from tests.test_timetable_pages import tomorrow_lesson_covered_by
 
+# The mail tests' application (its Flask-Mail points at their SMTP server) and that server.
+app, mail_server, smtp, quiet_sender = mail.app, mail.mail_server, mail.smtp, mail.quiet_sender
+user_id, email_of = mail.user_id, mail.email_of
 TOMORROW = TODAY + timedelta(days=1)
 
 

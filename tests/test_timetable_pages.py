@@ -421,3 +421,32 @@ def _deputy(app):
 
     user = app.appbuilder.sm.find_user(username="deputy")
     return JournalWriter(user.id, person_of_login("deputy").id, administration=True)
+
+
+# ------------------------------------------------------------------ bells and the calendar by form
+
+
+def test_bell_and_calendar_forms_go_through_the_rules(app, client):
+    login(client, "deputy")
+    bad = post(client, "/bellview/add", {"shift": "2", "number": "11", "starts_at": "18:00", "ends_at": "17:15"})
+    page = bad.get_data(as_text=True)
+    assert "заканчиваться позже" in page and 'value="18:00"' in page
+    good = post(client, "/bellview/add", {"shift": "2", "number": "11", "starts_at": "18:00", "ends_at": "18:45"})
+    assert good.status_code == 302
+    holiday = post(client, "/calendardayview/add", {"date": "25.11.2026", "kind": "holiday", "as_weekday": "",
+                                                      "note": "день здоровья"})
+    assert holiday.status_code == 302
+    again = post(client, "/calendardayview/add", {"date": "25.11.2026", "kind": "holiday", "as_weekday": "",
+                                                    "note": ""})
+    assert "уже есть в календаре" in again.get_data(as_text=True)
+    with app.app_context():
+        staff_id = person_of_login("teacher").id
+    absence = post(client, "/teacherabsenceview/add", {"staff": staff_id, "kind": "trip", "starts_on": "07.12.2026",
+                                                       "ends_on": "08.12.2026", "note": ""})
+    assert absence.status_code == 302  # the note may stay empty
+    with app.app_context():
+        bell = db.session.scalar(select(tt.Bell).where(tt.Bell.shift == 2, tt.Bell.number == 11))
+        assert bell.times_text == "18:00–18:45"
+        assert not tt.is_school_day(db.session, TODAY + timedelta(days=2))
+        assert db.session.scalar(select(func.count()).select_from(tt.CalendarDay).where(
+            tt.CalendarDay.date == TODAY + timedelta(days=2))) == 1

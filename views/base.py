@@ -200,6 +200,19 @@ class JournalModelView(ModelView):
         return super().action(name, pk)
 
 
+class CheckedModelView(JournalModelView):
+    """A records page whose rule is one check of app/, `rule(session, item)`, raising RuleError."""
+
+    rule = None
+
+    def create(self, item):
+        type(self).rule(db.session, item)
+        db.session.add(item)
+
+    def update(self, item):
+        type(self).rule(db.session, item)
+
+
 class JournalRestApi(ModelRestApi):
     """Base of every REST resource: filtered by policy on every read, and written only
     through the rules of app/ (FAB's own POST/PUT skip base_filters and would create

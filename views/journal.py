@@ -23,7 +23,9 @@ from app.people import Student
 from app.rules import RuleError
 from app.structure import SchoolYear, TeachingAssignment
 from security import policy
-from views.base import JournalModelView, JournalRestApi, LoadingInterface, acting_user, date_field, visible
+from views.base import (
+    CheckedModelView, JournalModelView, JournalRestApi, LoadingInterface, acting_user, date_field, visible,
+)
 
 READ_ONLY = ["can_read"]
 ID_RANGE = validate.Range(1, 2 ** 31 - 1, error="Нет такой записи.")
@@ -240,8 +242,9 @@ class FinalMarkView(JournalModelView):
 # ------------------------------------------------------------------ setup: work types, plan
 
 
-class WorkTypeView(JournalModelView):
+class WorkTypeView(CheckedModelView):
     datamodel = LoadingInterface(WorkType)
+    rule = check_work_type
     class_permission_name = "WorkType"
     row_policy = policy.visible_work_types
     list_title = "Виды работ"
@@ -251,13 +254,6 @@ class WorkTypeView(JournalModelView):
     base_order = ("id", "asc")
     label_columns = {"name": "Название", "short_name": "Сокращение", "weight": "Вес в среднем",
                      "written": "Письменная (срок проверки 5–7 дней)", "active": "Используется"}
-
-    def create(self, item):
-        check_work_type(db.session, item)
-        db.session.add(item)
-
-    def update(self, item):
-        check_work_type(db.session, item)
 
 
 class PlanTopicView(JournalModelView):

@@ -11,7 +11,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import SelectField, TimeField
+from wtforms import SelectField, StringField, TimeField
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 
 from app import timetable as tt
@@ -21,7 +21,7 @@ from app.people import Staff
 from app.rules import RuleError, today
 from app.structure import ClassGroup, SchoolYear, Subject, TeachingAssignment
 from security import policy
-from views.base import JournalModelView, LoadingInterface, MAX_ID, acting_user, date_field
+from views.base import CheckedModelView, JournalModelView, LoadingInterface, MAX_ID, acting_user, date_field
 
 READ_PAGES = ("index", "class_week", "teacher_week", "my_week", "day", "sheet")
 WRITE_PAGES = ("add_slot", "change_slot", "close_slot", "add_absence", "substitute", "generate")
@@ -385,6 +385,11 @@ def _same_time(lessons):
 # ------------------------------------------------------------------ records pages (FAB)
 
 
+def optional_note():
+    """The note is optional (FAB would require it: the column is NOT NULL with an empty default)."""
+    return StringField("Примечание", filters=[lambda v: (v or "").strip()])
+
+
 LABELS = {
     "shift": "Смена", "number": "№ урока", "starts_at": "Начало", "ends_at": "Конец", "times_text": "Время",
     "date": "Дата", "kind": "Вид", "kind_text": "Вид", "as_weekday": "Занятия как в", "note": "Примечание",
@@ -394,8 +399,9 @@ LABELS = {
 }
 
 
-class BellView(JournalModelView):
+class BellView(CheckedModelView):
     datamodel = LoadingInterface(tt.Bell)
+    rule = tt.check_bell
     class_permission_name = "Bell"
     list_title = "Расписание звонков"
     add_title = edit_title = "Звонок"
@@ -410,16 +416,11 @@ class BellView(JournalModelView):
         "starts_at": TimeField("Начало (ЧЧ:ММ)", widget=BS3TextFieldWidget(), render_kw={"placeholder": "08:30"}),
         "ends_at": TimeField("Конец (ЧЧ:ММ)", widget=BS3TextFieldWidget(), render_kw={"placeholder": "09:15"})}
 
-    def create(self, item):
-        tt.check_bell(db.session, item)
-        db.session.add(item)
-
-    def update(self, item):
-        tt.check_bell(db.session, item)
 
 
-class CalendarDayView(JournalModelView):
+class CalendarDayView(CheckedModelView):
     datamodel = LoadingInterface(tt.CalendarDay)
+    rule = tt.check_calendar_day
     class_permission_name = "CalendarDay"
     list_title = "Календарь учебного года: каникулы, праздники, перенесённые дни"
     add_title = edit_title = "День календаря"
@@ -432,14 +433,9 @@ class CalendarDayView(JournalModelView):
         "date": date_field("Дата", required=True),
         "kind": SelectField("Вид", choices=list(tt.CALENDAR_KINDS.items())),
         "as_weekday": SelectField("Занятия как в (для рабочего дня)", choices=[("", "—")] + [
-            (str(k), v) for k, v in tt.WEEKDAYS.items()], coerce=lambda v: int(v) if v else None)}
+            (str(k), v) for k, v in tt.WEEKDAYS.items()], coerce=lambda v: int(v) if v else None),
+        "note": optional_note()}
 
-    def create(self, item):
-        tt.check_calendar_day(db.session, item)
-        db.session.add(item)
-
-    def update(self, item):
-        tt.check_calendar_day(db.session, item)
 
 
 class TeacherAbsenceView(JournalModelView):
@@ -457,7 +453,8 @@ class TeacherAbsenceView(JournalModelView):
     label_columns = LABELS
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": SelectField("Причина", choices=list(tt.ABSENCE_KINDS.items())),
-        "starts_on": date_field("Первый день", required=True), "ends_on": date_field("Последний день", required=True)}
+        "starts_on": date_field("Первый день", required=True), "ends_on": date_field("Последний день", required=True),
+        "note": optional_note()}
 
     def create(self, item):
         absence = tt.add_teacher_absence(db.session, _writer(), item.staff, item.starts_on, item.ends_on,
