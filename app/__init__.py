@@ -3,7 +3,8 @@ import os
 
 from flask import Flask
 
-from app import journal, people, structure, timetable  # noqa: F401  (models must be mapped before FAB builds forms)
+# Every area's models must be mapped before FAB builds forms.
+from app import diary, journal, messages, notifications, parent_report, people, structure, timetable  # noqa: F401
 from app.extensions import csrf, db, mail, migrate
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,8 +29,6 @@ def create_app(overrides=None):
     migrate.init_app(app, db, directory=os.path.join(PROJECT_DIR, "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
-    from app import notifications
-
     notifications.init_app(app)  # the mail queue's sender: a thread, or Celery with REDIS_URL
 
     with app.app_context():

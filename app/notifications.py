@@ -29,7 +29,8 @@ from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from flask_mail import Connection, Message
 from sqlalchemy import (
-    CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Text, event, func, select, update,
+    Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Text, event, func, select,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -105,6 +106,19 @@ class EmailJob(Model):
     @property
     def state_text(self):
         return STATES.get(self.state, self.state)
+
+
+class NotificationSetting(Model):
+    """What a person wants to be told by email (in the application every notice is kept anyway):
+    new messages; new marks and absences at once, as a daily digest or not at all; corrections."""
+
+    __tablename__ = "notification_setting"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, unique=True)
+    new_message = Column(Boolean, nullable=False, default=True)
+    marks = Column(String(10), nullable=False, default="digest")  # off / instant / digest
+    corrections = Column(Boolean, nullable=False, default=True)
+    last_digest_at = Column(DateTime)
 
 
 # ------------------------------------------------------------------ writing notices
