@@ -124,6 +124,22 @@ class NotificationSetting(Model):
 # ------------------------------------------------------------------ writing notices
 
 
+MARK_CHOICES = {"off": "не присылать", "instant": "сразу", "digest": "раз в день, сводкой"}
+
+
+def email_wanted(session, user_id, kind):
+    """Whether the person wants a letter for a notice of this kind (the notice itself is always
+    kept). Without settings: messages and corrections at once, marks and absences as a digest."""
+    setting = session.scalar(select(NotificationSetting).where(NotificationSetting.user_id == user_id))
+    if kind == "message":
+        return setting.new_message if setting else True
+    if kind in ("mark", "absence"):
+        return (setting.marks if setting else "digest") == "instant"
+    if kind == "correction":
+        return setting.corrections if setting else True
+    return True
+
+
 def notify(session, user_id, kind, text, link=None, email_subject=None, email_body=None):
     """A notice for the login `user_id` and, when `email_subject` is given and the login has a
     real address, a letter. Nothing is committed here: the caller's commit keeps both and hands

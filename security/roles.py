@@ -39,8 +39,13 @@ TIMETABLE = ("Timetable", "Bell", "CalendarDay", "TimetableSlot", "TeacherAbsenc
 STAFF_TIMETABLE = ("Timetable", "Bell", "CalendarDay", "TimetableSlot", "TeacherAbsence", "Substitution")
 # The diary reads the timetable and who taught each lesson.
 FAMILY_TIMETABLE = ("TimetableSlot", "Substitution", "Bell")
-# Each person's own notices (security/policy.py keeps them to their owner).
-OWN_NOTICES = {"Notice": ("can_read", "can_write")}
+# Each person's own notices, mailbox and notification settings (security/policy.py keeps them
+# to their owner and says who may write to whom).
+OWN_NOTICES = {"Notice": ("can_read", "can_write"), "Message": ("can_read", "can_write"),
+               "NotificationSetting": ("can_read", "can_write")}
+# The diary of one's own child (parents, students); the class teacher's view of who reads it.
+FAMILY_DIARY = {"Diary": ("can_read",)}
+CLASS_TEACHING = {"ParentReport": ("can_read", "can_write"), "ReadingActivity": ("can_read",)}
 
 
 def _grant(resources, perms):
@@ -54,6 +59,7 @@ MATRIX = {
         **_grant(STAFF_DEVELOPMENT, WRITE), **_grant(STUDENT_REGISTER, WRITE),
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, WRITE),
         "Correction": DECIDE, "JournalChange": READ, **_grant(TIMETABLE, WRITE), **OWN_NOTICES,
+        **_grant(("ParentReport", "ReadingActivity", "Diary"), READ),
     },
     # Deputies keep the structure and staff development, and see everything else (001 3.7, 004).
     DEPUTY: {
@@ -61,6 +67,7 @@ MATRIX = {
         **_grant(STAFF_DEVELOPMENT, WRITE), **_grant(STUDENT_REGISTER, READ),
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, WRITE),
         "Correction": DECIDE, "JournalChange": READ, **_grant(TIMETABLE, WRITE), **OWN_NOTICES,
+        **_grant(("ParentReport", "ReadingActivity", "Diary"), READ),
     },
     # The secretary keeps both registers by orders (001 3.8).
     SECRETARY: {
@@ -74,28 +81,30 @@ MATRIX = {
         "Student": READ, "MyClass": WRITE, "MyClassGuardian": WRITE,
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, READ),
         "Correction": READ, "JournalChange": READ, **_grant(STAFF_TIMETABLE, READ), **OWN_NOTICES,
+        **CLASS_TEACHING,
     },
     # Parents and students read their own family's data only (001 3.10, 004 3.6).
     PARENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ,
              **_grant(("Lesson", "Mark", "Absence", "FinalMark", "Homework", "FamilyMarks"), READ),
-             **_grant(FAMILY_TIMETABLE, READ), **OWN_NOTICES},
+             **_grant(FAMILY_TIMETABLE, READ), **OWN_NOTICES, **FAMILY_DIARY},
     STUDENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ,
               **_grant(("Lesson", "Mark", "Absence", "FinalMark", "Homework", "FamilyMarks"), READ),
-              **_grant(FAMILY_TIMETABLE, READ), **OWN_NOTICES},
+              **_grant(FAMILY_TIMETABLE, READ), **OWN_NOTICES, **FAMILY_DIARY},
 }
 # Menu entries per role, where a role reads more than its menu should offer (a parent
 # reads their child through the Student resource, but the register is not their page).
 MENUS = {
     TEACHER: {"Classes", "Subgroups", "Subjects", "Assignments", "MyClass", "MyClassGuardians",
               "Journal", "Lessons", "Marks", "Absences", "FinalMarks", "Corrections", "WorkTypes",
-              "Timetable", "MyTimetable", "TimetableDay", "Substitutions", "Notices"},
-    PARENT: {"MyFamily", "FamilyMarks", "Notices"},
-    STUDENT: {"MyFamily", "FamilyMarks", "Notices"},
+              "Timetable", "MyTimetable", "TimetableDay", "Substitutions", "Notices", "Messages",
+              "NotificationSettings", "ParentReports", "ReadingActivity"},
+    PARENT: {"MyFamily", "FamilyMarks", "Notices", "Diary", "Messages", "NotificationSettings"},
+    STUDENT: {"MyFamily", "FamilyMarks", "Notices", "Diary", "Messages", "NotificationSettings"},
 }
 
 # Menu entries shown only to class teachers (the class teacher is not a role: it
 # follows from the class, so this is decided per request in security/manager.py).
-CLASS_TEACHER_MENUS = frozenset({"Мой класс", "MyClass", "MyClassGuardians"})
+CLASS_TEACHER_MENUS = frozenset({"Мой класс", "MyClass", "MyClassGuardians", "ParentReports", "ReadingActivity"})
 
 # The journal administrator issues logins and watches the system (001 3.4): FAB's
 # Admin role gets every permission, including its own security views.
