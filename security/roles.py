@@ -46,6 +46,9 @@ OWN_NOTICES = {"Notice": ("can_read", "can_write"), "Message": ("can_read", "can
 # The diary of one's own child (parents, students); the class teacher's view of who reads it.
 FAMILY_DIARY = {"Diary": ("can_read",)}
 CLASS_TEACHING = {"ParentReport": ("can_read", "can_write"), "ReadingActivity": ("can_read",)}
+# The printed copy (004 §4): each role takes its own step; security/policy.py says which printouts
+# a teacher sees (those with their sheets or of the class they lead).
+PRINTOUT_STEPS = {"Printout": ("can_read", "can_write")}
 
 
 def _grant(resources, perms):
@@ -60,6 +63,7 @@ MATRIX = {
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, WRITE),
         "Correction": DECIDE, "JournalChange": READ, **_grant(TIMETABLE, WRITE), **OWN_NOTICES,
         **_grant(("ParentReport", "ReadingActivity", "Diary"), READ),
+        **PRINTOUT_STEPS, "ArchiveRecord": WRITE, "PrintJob": READ,
     },
     # Deputies keep the structure and staff development, and see everything else (001 3.7, 004).
     DEPUTY: {
@@ -68,12 +72,13 @@ MATRIX = {
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, WRITE),
         "Correction": DECIDE, "JournalChange": READ, **_grant(TIMETABLE, WRITE), **OWN_NOTICES,
         **_grant(("ParentReport", "ReadingActivity", "Diary"), READ),
+        **PRINTOUT_STEPS, "ArchiveRecord": READ, "PrintJob": WRITE,
     },
     # The secretary keeps both registers by orders (001 3.8).
     SECRETARY: {
         **_grant(STRUCTURE, READ), **_grant(STAFF_REGISTER, WRITE),
         **_grant(STAFF_DEVELOPMENT, READ), **_grant(STUDENT_REGISTER, WRITE),
-        **_grant(STAFF_TIMETABLE, READ), **OWN_NOTICES,
+        **_grant(STAFF_TIMETABLE, READ), **OWN_NOTICES, **PRINTOUT_STEPS, "ArchiveRecord": WRITE,
     },
     # Teachers see the classes they teach; a class teacher edits contacts of their class (001 3.5.2).
     TEACHER: {
@@ -81,7 +86,7 @@ MATRIX = {
         "Student": READ, "MyClass": WRITE, "MyClassGuardian": WRITE,
         **_grant(JOURNAL_RECORDS, WRITE), **_grant(JOURNAL_SETUP, READ),
         "Correction": READ, "JournalChange": READ, **_grant(STAFF_TIMETABLE, READ), **OWN_NOTICES,
-        **CLASS_TEACHING,
+        **CLASS_TEACHING, **PRINTOUT_STEPS,
     },
     # Parents and students read their own family's data only (001 3.10, 004 3.6).
     PARENT: {"ClassGroup": READ, "Subject": READ, "Student": READ, "MyFamily": READ,
@@ -97,7 +102,7 @@ MENUS = {
     TEACHER: {"Classes", "Subgroups", "Subjects", "Assignments", "MyClass", "MyClassGuardians",
               "Journal", "Lessons", "Marks", "Absences", "FinalMarks", "Corrections", "WorkTypes",
               "Timetable", "MyTimetable", "TimetableDay", "Substitutions", "Notices", "Messages",
-              "NotificationSettings", "ParentReports", "ReadingActivity"},
+              "NotificationSettings", "ParentReports", "ReadingActivity", "Printouts"},
     PARENT: {"MyFamily", "FamilyMarks", "Notices", "Diary", "Messages", "NotificationSettings"},
     STUDENT: {"MyFamily", "FamilyMarks", "Notices", "Diary", "Messages", "NotificationSettings"},
 }
