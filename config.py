@@ -122,6 +122,13 @@ MAIL_POLL_SECONDS = float(os.environ.get("MAIL_POLL_SECONDS", "60"))
 MAIL_SEND_IN_BACKGROUND = _flag("MAIL_SEND_IN_BACKGROUND", True)
 # The journal's public address, for links in letters (none when empty).
 MAIL_SITE_URL = os.environ.get("MAIL_SITE_URL", "")
+# The daily digest of marks and absences goes out once this hour has come (0–23; empty: never
+# by itself, only by `flask journal digest`).
+MAIL_DIGEST_HOUR = os.environ.get("MAIL_DIGEST_HOUR", "18").strip()
+MAIL_DIGEST_HOUR = int(MAIL_DIGEST_HOUR) if MAIL_DIGEST_HOUR else None
+# Changes of one child's lesson within this many seconds make one notice, and an instant letter
+# about marks or absences waits this long so that it carries them all (a teacher fixing a typo).
+NOTICE_MERGE_SECONDS = float(os.environ.get("NOTICE_MERGE_SECONDS", "300"))
 
 # --- Journal rules -------------------------------------------------------------------
 # The school's mark scale (space-separated); «1» joins it when JOURNAL_MARK_ONE is on.
@@ -136,6 +143,11 @@ JOURNAL_FINAL_DAYS = int(os.environ.get("JOURNAL_FINAL_DAYS", "7"))
 # The same mark sent again by the same person within this many seconds is one mark (a double click).
 JOURNAL_REPEAT_SECONDS = int(os.environ.get("JOURNAL_REPEAT_SECONDS", "10"))
 HOMEWORK_FILE_MAX_BYTES = int(os.environ.get("HOMEWORK_FILE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Internal mail (app/messages.py): attachments per file, per message in all, how many; recipients.
+MESSAGE_ATTACHMENT_MAX_BYTES = int(os.environ.get("MESSAGE_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+MESSAGE_ATTACHMENTS_MAX_BYTES = int(os.environ.get("MESSAGE_ATTACHMENTS_MAX_BYTES", str(10 * 1024 * 1024)))
+MESSAGE_ATTACHMENTS_MAX_COUNT = int(os.environ.get("MESSAGE_ATTACHMENTS_MAX_COUNT", "5"))
+MESSAGE_RECIPIENTS_MAX = int(os.environ.get("MESSAGE_RECIPIENTS_MAX", "300"))
 MAX_CONTENT_LENGTH = HOMEWORK_FILE_MAX_BYTES + 1024 * 1024
 # Whether demo logins may exist: only `flask journal demo` turns the demo on.
 DEMO_PASSWORD = "demo"

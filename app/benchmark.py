@@ -2,18 +2,20 @@
 
 The issue's targets: the grid of a class of 30 students × 50 lessons p50 ≤ 20 ms and ≤ 3× the
 framework's empty page, ≤ 10 SQL statements whatever the class or database size; saving one mark
-p50 ≤ 15 ms; a whole year of lessons made from the timetable by app.timetable.generate_lessons
-≤ 10 s (about 56,000 lessons), and the same year again creating nothing. Every figure is printed
-beside references measured in the same run: an empty page of the application behind login (the
-framework's own cost), the same marks listed by a plain FAB list view, and the grid's data read
-with plain SQL and rendered by bare Jinja.
+p50 ≤ 15 ms; a student's diary week (issue 5) p50 ≤ 20 ms and ≤ 3× the empty page, in a number of
+SQL statements that does not depend on the database's size; a whole year of lessons made from the
+timetable by app.timetable.generate_lessons ≤ 10 s (about 56,000 lessons), and the same year again
+creating nothing. Every figure is printed beside references measured in the same run: an empty
+page of the application behind login (the framework's own cost), the same marks listed by a plain
+FAB list view, and the grid's data read with plain SQL and rendered by bare Jinja.
 
 The school is generated once per database and kept (a marker row names the parameters it was built
 with): 1,500 students in 60 classes of grades 1–11, their timetable (bells, the calendar, one slot
 per weekly lesson, no teacher in two places at once), a full year of lessons made by that
 timetable, about a million marks.
 Requests go through the real application in-process (Flask's test client, logged in as a teacher
-with the role "Teacher"), so login, permission checks and row-level policy are all measured.
+with the role "Teacher", and for the diary as a student of the grid's class with the role "Student"),
+so login, permission checks and row-level policy are all measured.
 The command reports; it never fails because a target is missed (tests assert statement counts).
 """
 import cProfile
@@ -41,10 +43,12 @@ from sqlalchemy.exc import OperationalError
 GENERATOR_VERSION = 4  # bump when the generator's output changes: kept schools are rebuilt
 CHUNK = 50_000
 USERNAME, PASSWORD = "bench.teacher", "bench-2026"
+STUDENT_USERNAME = "bench.student"  # the grid class's first student, who reads their diary
 DEFAULT_SQLITE_NAME = "benchmark.db"
 
 # The targets of the issue.
 GRID_P50_MS, GRID_TIMES_EMPTY, GRID_STATEMENTS, SAVE_P50_MS = 20, 3, 10, 15
+DIARY_P50_MS, DIARY_TIMES_EMPTY = 20, 3
 YEAR_OF_LESSONS_SECONDS = 10  # generate_lessons: a whole year of the large school's lessons
 GENERATION_COPY = "timetable"  # the copy of the database the year's lessons are generated in
 
@@ -876,7 +880,9 @@ def prepare(target, scale, regenerate=False, echo=click.echo):
         info = marker["info"]
         app = bench_app(target, date.fromisoformat(info["today"]))
         with app.app_context():
-            upgrade()  # a kept school follows the schema of later migrations
+            upgrade()  # a kept school follows the schema of later migrations and the role matrix
+            apply_matrix(app.appbuilder)
+        _issue_student_login(app, info)
         echo(f"База {target.kind} взята готовая ({target.where}), создана за {_seconds(info['seconds'])}.")
         return app, info
 
@@ -895,6 +901,7 @@ def prepare(target, scale, regenerate=False, echo=click.echo):
         info = generate(db.session, scale, echo)
         db.session.commit()
         _issue_login(app, info)
+        _issue_student_login(app, info)
         info["seconds"] = round(time.perf_counter() - started, 1)
         conn = db.session.connection()
         MARKER.create(conn, checkfirst=True)
@@ -913,6 +920,21 @@ def _issue_login(app, info):
     staff = db.session.get(Staff, info["staff"])
     issue_login(app.appbuilder.sm, staff, username=USERNAME, password=PASSWORD, role_name="Teacher")
     db.session.commit()
+
+
+def _issue_student_login(app, info):
+    """The diary's reader: a login for the grid class's first student (a kept school built before
+    the diary was measured gets it on its next run)."""
+    from app.accounts import issue_login
+    from app.extensions import db
+    from app.people import Student
+
+    with app.app_context():
+        student = db.session.get(Student, info["student"])
+        if student.user_id is None:
+            issue_login(app.appbuilder.sm, student, username=STUDENT_USERNAME, password=PASSWORD, role_name="Student")
+            db.session.commit()
+        db.session.remove()
 
 
 def _seconds(value):
@@ -1043,18 +1065,17 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
             Enrollment.classgroup_id == select(Lesson.classgroup_id).where(Lesson.id == info["lesson"])
             .scalar_subquery(), Enrollment.starts_on <= span[1]))
         current = entry.cell_text(*entry.cell_state(info["lesson"], info["student"]))
+        diary_label = _diary_label(info)
         db.session.remove()
         plain = plain_grid(app, info, span)
     with app.test_request_context():
         list_url = url_for("MarkView.list") + "?psize_MarkView=100"
     grid_url = f"/journal/{info['assignment']}?period={info['period']}"
     cell_url = f"/journal/{info['assignment']}/cell"
+    diary_url = f"/diary/{info['student']}/?day={info['today']}"
 
-    client = app.test_client()
-    page = client.get("/login/").get_data(as_text=True)
-    found = CSRF_FIELD.search(page)
-    client.post("/login/", data={"username": USERNAME, "password": PASSWORD,
-                                 "csrf_token": found.group(1) or found.group(2)})
+    client = _signed_in(app, USERNAME)
+    student = _signed_in(app, STUDENT_USERNAME)
     page = client.get(grid_url)
     found = CSRF_GRID.search(page.get_data(as_text=True))
     if page.status_code != 200 or not found:
@@ -1067,9 +1088,9 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
         gc.collect()
         gc.freeze()
 
-    def get(url):
+    def get(url, by=client):
         def run():
-            response = client.get(url)
+            response = by.get(url)
             if response.status_code != 200:
                 raise click.ClickException(f"{url}: ответ {response.status_code}")
         return run
@@ -1094,6 +1115,7 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
         "plain": ("  те же данные: SQL + Jinja без фреймворка", plain_run),
         "list": ("Список отметок FAB, 100 строк", get(list_url)),
         "save": ("Сохранение отметки", save),
+        "diary": (diary_label, get(diary_url, by=student)),
     }
     results = {name: Measurement(label) for name, (label, _) in cases.items()}
     with Counting(engine) as counting:
@@ -1107,7 +1129,7 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
                     results[name].times.append(elapsed)
                     results[name].statements.append(counting.count)
         if show_sql:
-            for name in ("grid", "list", "save"):
+            for name in ("grid", "list", "save", "diary"):
                 counting.keep, counting.texts = True, []
                 cases[name][1]()
                 counting.keep = False
@@ -1134,6 +1156,28 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
             echo(f"\ncProfile одного запроса журнала (по {order}, 25 строк, сборщик мусора на время "
                  f"замера выключен):\n{out.getvalue()}")
     return results, (rows, lessons)
+
+
+def _signed_in(app, username):
+    """A test client logged in through the login form, as a person signs in."""
+    client = app.test_client()
+    page = client.get("/login/").get_data(as_text=True)
+    found = CSRF_FIELD.search(page)
+    client.post("/login/", data={"username": username, "password": PASSWORD,
+                                 "csrf_token": found.group(1) or found.group(2)})
+    return client
+
+
+def _diary_label(info):
+    """«Дневник ученика 6А, неделя 15.03–19.03.2027: 27 уроков, 56 отметок», read as the page reads it."""
+    from app import diary
+    from app.people import Student
+
+    child = diary.children(Student.id == info["student"])[0]
+    week = diary.read_week(child, date.fromisoformat(info["today"]))
+    lessons = [lesson for day in week.days for lesson in day.lessons]
+    return (f"Дневник ученика {info['class']}, неделя {week.monday:%d.%m}–{week.last_day:%d.%m.%Y}: "
+            f"{_lessons(len(lessons))}, отметок {sum(len(lesson.marks) for lesson in lessons)}")
 
 
 # ------------------------------------------------------------------ a year of lessons from the timetable
@@ -1221,13 +1265,17 @@ def report(target, info, results, echo=click.echo, app=None, generation=None):
     echo(f"\n{'Запрос':<{width}}{'p50, мс':>9}{'p95, мс':>9}{'SQL':>7}")
     for m in results.values():
         echo(f"{m.label:<{width}}{_ms(m.p50):>9}{_ms(m.p95):>9}{m.sql:>7}")
-    grid, empty, save = results["grid"], results["empty"], results["save"]
+    grid, empty, save, diary = results["grid"], results["empty"], results["save"], results["diary"]
     checks = (
         (f"журнал p50 ≤ {GRID_P50_MS} мс", grid.p50 <= GRID_P50_MS, f"{_ms(grid.p50)} мс"),
         (f"журнал p50 ≤ {GRID_TIMES_EMPTY}× пустой страницы ({_ms(GRID_TIMES_EMPTY * empty.p50)} мс)",
          grid.p50 <= GRID_TIMES_EMPTY * empty.p50, f"{_ms(grid.p50)} мс, {_ms(grid.p50 / empty.p50)}×"),
         (f"журнал ≤ {GRID_STATEMENTS} SQL-запросов", max(grid.statements) <= GRID_STATEMENTS, grid.sql),
         (f"сохранение отметки p50 ≤ {SAVE_P50_MS} мс", save.p50 <= SAVE_P50_MS, f"{_ms(save.p50)} мс"),
+        (f"дневник p50 ≤ {DIARY_P50_MS} мс", diary.p50 <= DIARY_P50_MS, f"{_ms(diary.p50)} мс"),
+        (f"дневник p50 ≤ {DIARY_TIMES_EMPTY}× пустой страницы ({_ms(DIARY_TIMES_EMPTY * empty.p50)} мс)",
+         diary.p50 <= DIARY_TIMES_EMPTY * empty.p50, f"{_ms(diary.p50)} мс, {_ms(diary.p50 / empty.p50)}×"),
+        ("дневник: SQL-запросов одно и то же число в каждом запросе", len(set(diary.statements)) == 1, diary.sql),
     )
     if generation is not None:
         passes, expected = generation
@@ -1283,7 +1331,8 @@ def run_benchmark(target, scale, repeat=50, warmup=5, regenerate=False, profile=
     try:
         results, _ = measure(app, info, repeat, warmup, profile, show_sql, gc_freeze, echo)
         echo(f"Замер: {repeat} запросов каждого вида после {warmup} разогревочных, учитель {USERNAME} "
-             "(роль «Teacher»), время — весь запрос через WSGI-приложение"
+             f"(роль «Teacher»), дневник — ученик {STUDENT_USERNAME} (роль «Student»), время — весь запрос "
+             "через WSGI-приложение"
              + (", gc.freeze() после запуска." if gc_freeze else "."))
         with app.app_context():  # the copy for the generation is made with nobody connected
             db.session.remove()
@@ -1313,7 +1362,8 @@ def run_benchmark(target, scale, repeat=50, warmup=5, regenerate=False, profile=
 @click.option("--profile", is_flag=True, help="Напечатать cProfile одного запроса журнала.")
 @click.option("--gc-freeze/--no-gc-freeze", default=True, show_default=True,
               help="gc.freeze() перед замером, как делает run.py: полная сборка мусора не обходит объекты приложения.")
-@click.option("--sql", "show_sql", is_flag=True, help="Напечатать SQL одного запроса журнала, списка и сохранения.")
+@click.option("--sql", "show_sql", is_flag=True,
+              help="Напечатать SQL одного запроса журнала, списка, сохранения и дневника.")
 def benchmark_command(postgres_url, both, sqlite_path, repeat, warmup, students, classes, marks, grid_size, seed,
                       regenerate, profile, gc_freeze, show_sql):
     import config

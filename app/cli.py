@@ -79,6 +79,10 @@ def create_demo():
     from app.demo_timetable import sign_as_deputy
 
     sign_as_deputy(db.session, summary["deputy"].user.id)
+    from app.demo_messages import create_demo_mailbox
+
+    create_demo_mailbox(db.session, {name: summary[name].user for name in DEMO_LOGINS}, today())
+    from app.demo_printouts import create_demo_printouts; create_demo_printouts(db.session, {name: summary[name].user for name in DEMO_LOGINS})  # noqa: E702,E501
     db.session.commit()
     return {k: v for k, v in summary.items() if isinstance(v, int)}
 
@@ -92,3 +96,14 @@ journal_cli.add_command(benchmark_command)
 from app.notifications import send_mail_command  # noqa: E402
 
 journal_cli.add_command(send_mail_command)
+
+# `flask journal digest`: the daily digest of marks and absences (the mail sender also sends it
+# at MAIL_DIGEST_HOUR by itself).
+from app.notifications import digest_command  # noqa: E402
+
+journal_cli.add_command(digest_command)
+
+# `flask journal bench-printouts` (printouts/benchmark.py): the printed journal's speed and memory.
+from printouts.benchmark import bench_printouts_command  # noqa: E402
+
+journal_cli.add_command(bench_printouts_command)

@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
 
+from app import notifications
 from app.extensions import db
 from app.journal import (
     ABSENCE_REASONS, FINAL_KINDS, LATE, Absence, Correction, FinalMark, Homework,
@@ -172,6 +173,9 @@ def _audit(writer, record, item, old, new, path, reason="", field="value", lesso
         old_value=old or "", new_value=new or "", reason=reason or "", path=path,
         correction_id=(correction or _applying.get() or _NoCorrection).id,
     ))
+    from printouts.workflow import flag_stale  # printed copies of this data await signing again
+
+    flag_stale(db.session, lesson_id if lesson_id is not None else getattr(item, "lesson_id", None), item)
 
 
 class _NoCorrection:
@@ -291,6 +295,8 @@ def add_mark(writer, lesson, student, value, path, work_type=None, comment="", r
     correction = None if direct else _approved_correction(
         writer, "mark", mark.id, student.id, "", value, reason, lesson_id=lesson.id, work_type_id=work_type.id)
     _audit(writer, "mark", mark, "", _mark_text(value, work_type), path, reason, correction=correction)
+    notifications.journal_changed(db.session, "mark", student.id, "", _mark_text(value, work_type), lesson=lesson,
+                                  correction=correction or _applying.get())
     return mark
 
 
@@ -333,6 +339,8 @@ def change_mark(writer, mark, path, value=None, work_type=None, comment=None, re
     new = _mark_text(new_value, new_type)
     if new != old:
         _audit(writer, "mark", mark, old, new, path, reason, correction=correction)
+        notifications.journal_changed(db.session, "mark", mark.student_id, old, new, lesson=lesson,
+                                      correction=correction or _applying.get())
     return mark
 
 
@@ -351,6 +359,8 @@ def retract_mark(writer, mark, path, reason="", version=None):
     mark.retracted_at = datetime.now()
     _touch(mark)
     _audit(writer, "mark", mark, _mark_text(mark.value, mark.work_type), "", path, reason, correction=correction)
+    notifications.journal_changed(db.session, "mark", mark.student_id, _mark_text(mark.value, mark.work_type), "",
+                                  lesson=lesson, correction=correction or _applying.get())
     return mark
 
 
@@ -393,6 +403,8 @@ def set_attendance(writer, lesson, student, code, path, reason=""):
         absence.retracted_at = datetime.now()
         _touch(absence)
         _audit(writer, "absence", absence, current, "", path, reason, correction=correction)
+    notifications.journal_changed(db.session, "absence", student.id, current, wanted, lesson=lesson,
+                                  correction=correction or _applying.get())
     if not wanted:
         return None
     fresh = Absence(lesson_id=lesson.id, student_id=student.id, reason=LATE if wanted == LATE else None,
@@ -435,6 +447,8 @@ def set_absence_reason(writer, absence, reason_code, path, version=None, reason=
     absence.reason = code
     _touch(absence)
     _audit(writer, "absence", absence, old, absence.code, path, reason, field="reason", correction=correction)
+    notifications.journal_changed(db.session, "absence", absence.student_id, old, absence.code, lesson=lesson,
+                                  correction=correction or _applying.get())
     return absence
 
 
@@ -466,9 +480,11 @@ def parse_cell(text):
 
 def cell_state(lesson_id, student_id):
     """What a cell holds now, as the grid shows it: («5 4», «н»)."""
+    # With their work types: a change of a mark reads its type, and the statement saved here pays
+    # for the one that finds the child's family to tell (app/notifications.py).
     marks = db.session.scalars(select(Mark).where(
         Mark.lesson_id == lesson_id, Mark.student_id == student_id, Mark.retracted_at.is_(None)
-    ).order_by(Mark.id)).all()
+    ).options(joinedload(Mark.work_type)).order_by(Mark.id)).all()
     absence = _active_absence(lesson_id, student_id)
     return marks, absence
 
@@ -674,6 +690,9 @@ def set_final_mark(writer, student, subject, year, kind, value, path, period=Non
     correction = None if direct else _approved_correction(
         writer, "final_mark", current.id if current else None, student.id, old, value, reason,
         subject_id=subject.id, period_id=period.id if period else None, final_kind=kind)
+    notifications.journal_changed(db.session, "final_mark", student.id, old, value, subject_id=subject.id,
+                                  label=period.title if period else FINAL_KINDS[kind],
+                                  correction=correction or _applying.get())
     if current is not None:
         current.retracted_at = datetime.now()
         _touch(current)

@@ -11,15 +11,21 @@ once or as a daily digest) and corrections. Rules only, no HTTP.
   the application never depends on the letter.
 - `send_due_emails()` claims a letter before sending it (FOR UPDATE SKIP LOCKED and a lease on
   PostgreSQL, one sender at a time on SQLite), so two senders at once never send a letter twice.
+- The journal's changes reach the child's family through `journal_changed()`, which
+  app/journal_entry.py calls at each write; marks and absences come at once or in the daily
+  digest (`send_digests()`, `flask journal digest`), as each person chose (NotificationSetting).
 """
 import logging
 import smtplib
 import threading
+from base64 import b64encode
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.charset import BASE64, Charset
 from email.mime.text import MIMEText
+from email.policy import compat32
+from functools import cache
 from math import ceil
 
 import click
@@ -29,12 +35,16 @@ from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from flask_mail import Connection, Message
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Text, event, func, select,
-    update,
+    Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Text, bindparam, event, func,
+    insert, or_, select, union, update,
 )
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.journal import ABSENCE_REASONS, LATE, Absence, Lesson, Mark, WorkType
+from app.people import Guardian, Guardianship, Student
+from app.rules import RuleError, fmt_date
+from app.structure import ClassGroup, Subject
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +57,8 @@ TEXT_MAX, LINK_MAX, KIND_MAX, SUBJECT_MAX, ERROR_MAX = 1000, 500, 32, 255, 1000
 # app/accounts.py gives a login whose person has no address `<username>@users.invalid`:
 # the reserved .invalid domain never receives mail.
 NO_MAILBOX = ".invalid"
-SEND_JOB, SEND_DUE = "journal.send_email_job", "journal.send_due_emails"
+SEND_JOB, SEND_DUE, SEND_DIGESTS = "journal.send_email_job", "journal.send_due_emails", "journal.send_digests"
+PARENT_REPORT = "journal.parent_report"  # app/parent_report.py's job, when Celery runs the jobs
 QUEUED = "notifications.queued"  # Session.info key: letters waiting for their transaction's commit
 DISPATCHER = "notifications.dispatcher"  # app.extensions key: this process's sender thread
 
@@ -127,17 +138,49 @@ class NotificationSetting(Model):
 MARK_CHOICES = {"off": "не присылать", "instant": "сразу", "digest": "раз в день, сводкой"}
 
 
+INSTANT, DIGEST = "instant", "digest"
+# What a person without a settings row gets (the row's defaults say the same).
+DEFAULT_SETTING = {"new_message": True, "marks": DIGEST, "corrections": True}
+
+
 def email_wanted(session, user_id, kind):
     """Whether the person wants a letter for a notice of this kind (the notice itself is always
     kept). Without settings: messages and corrections at once, marks and absences as a digest."""
     setting = session.scalar(select(NotificationSetting).where(NotificationSetting.user_id == user_id))
+    if setting is None:
+        return letter_wanted(kind, **DEFAULT_SETTING)
+    return letter_wanted(kind, setting.new_message, setting.marks, setting.corrections)
+
+
+def letter_wanted(kind, new_message, marks, corrections):
+    """email_wanted() for settings already read (None: the default)."""
     if kind == "message":
-        return setting.new_message if setting else True
+        return DEFAULT_SETTING["new_message"] if new_message is None else new_message
     if kind in ("mark", "absence"):
-        return (setting.marks if setting else "digest") == "instant"
+        return (marks or DEFAULT_SETTING["marks"]) == INSTANT
     if kind == "correction":
-        return setting.corrections if setting else True
+        return DEFAULT_SETTING["corrections"] if corrections is None else corrections
     return True
+
+
+def settings_of(session, user_id):
+    """The person's settings row, or an unsaved one with the defaults."""
+    setting = session.scalar(select(NotificationSetting).where(NotificationSetting.user_id == user_id))
+    return setting or NotificationSetting(user_id=user_id, **DEFAULT_SETTING)
+
+
+def save_settings(session, user_id, new_message, marks, corrections):
+    """Change the person's own settings (nobody else's: the caller passes the signed-in login).
+    Switching marks to the digest starts it from now, so that it repeats no letter already sent.
+    The caller commits."""
+    if marks not in MARK_CHOICES:
+        raise RuleError(f"Письма об отметках: {', '.join(MARK_CHOICES.values())}.", "marks")
+    _ensure_settings(session, [user_id])
+    setting = session.scalar(select(NotificationSetting).where(NotificationSetting.user_id == user_id))
+    if marks == DIGEST and setting.marks != DIGEST:
+        setting.last_digest_at = _now()
+    setting.new_message, setting.marks, setting.corrections = bool(new_message), marks, bool(corrections)
+    return setting
 
 
 def notify(session, user_id, kind, text, link=None, email_subject=None, email_body=None):
@@ -166,10 +209,22 @@ def queue_email(session, to_address, subject, body, notice_id=None):
                    body=body, state=PENDING, attempts=0, next_attempt_at=now, created_at=now, notice_id=notice_id)
     session.add(job)
     session.flush()
-    if has_app_context():  # without an application the periodic pass or `send-mail` finds it
-        queued = session.info.setdefault(QUEUED, {"app": current_app._get_current_object(), "ids": []})
-        queued["ids"].append(job.id)
+    _hand_on_after_commit(session, [job.id])
     return job
+
+
+def _hand_on_after_commit(session, job_ids):
+    if has_app_context() and job_ids:  # without an application the periodic pass or `send-mail` finds them
+        queued = session.info.setdefault(QUEUED, {"app": current_app._get_current_object(), "ids": []})
+        queued["ids"].extend(job_ids)
+
+
+def _job_row(to_address, subject, body, notice_id=None, due=None):
+    """An email_job row for a bulk INSERT, as queue_email() would write it."""
+    now = _now()
+    return {"to_address": to_address.strip(), "subject": _clip(" ".join(subject.split()), SUBJECT_MAX),
+            "body": body, "state": PENDING, "attempts": 0, "next_attempt_at": due or now, "created_at": now,
+            "notice_id": notice_id}
 
 
 def has_mailbox(address):
@@ -212,6 +267,494 @@ def _forget_after_rollback(session, transaction):
     # (after_commit runs first); after a rollback or close they no longer exist.
     if transaction.parent is None:
         session.info.pop(QUEUED, None)
+        session.info.pop(JOURNAL_EVENTS, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _tell_families_before_commit(session):
+    events = session.info.pop(JOURNAL_EVENTS, None)
+    if events:
+        tell_families(session, events)
+
+
+# ------------------------------------------------------------------ the journal, told to families
+#
+# app/journal_entry.py reports each change of a mark, an absence or a final mark here as it
+# audits it, and nothing is written then: at the commit the transaction's changes become
+# notices for the child's family (every guardian with a login, and the child's own login), one
+# per child and lesson however many marks the save made (a cell «5 4», a file of marks), in a
+# few bulk statements. A refused save rolls back and tells nobody.
+#
+# A teacher who fixes a typo a minute later must not send a second letter: a notice about the
+# same child's lesson that is still unread takes the new change in for NOTICE_MERGE_SECONDS,
+# and an instant letter about marks waits that long before it goes, so that it carries them all.
+
+JOURNAL_EVENTS = "notifications.journal_events"  # Session.info key: this transaction's changes
+KIND_TITLES = {"mark": "Отметки", "absence": "Посещаемость", "correction": "Исправление в журнале"}
+ATTENDANCE_TEXT = {"absent": "отсутствовал(а) на уроке", "late": "опоздал(а) на урок"}
+ATTENDANCE_SHORT = {"absent": "отсутствовал(а)", "late": "опоздал(а)"}
+# A merge never touches a letter the sender may be about to claim.
+MERGE_MARGIN = timedelta(seconds=2)
+
+
+def family_link(student_id=None, day=None):
+    """Where a family reads what a notice is about: the diary's week of that day, the child's
+    marks (a final mark), or the diary itself (a digest of several children)."""
+    if student_id is None:
+        return "/diary/"
+    if day is None:
+        return f"/diary/{student_id}/marks"
+    return f"/diary/{student_id}/?day={day.isoformat()}"
+
+
+@dataclass
+class JournalEvent:
+    """One audited change, as the family will read it."""
+
+    kind: str  # mark / absence / correction
+    student_id: int
+    subject_id: int
+    day: object  # the lesson's date; None for a final mark
+    place: object  # the lesson's number, or the final mark's period
+    phrase: str
+
+    @property
+    def key(self):
+        return self.kind, self.student_id, self.subject_id, self.day, self.place
+
+
+def journal_changed(session, record, student_id, old, new, lesson=None, subject_id=None, label="",
+                    correction=None):
+    """Called by app/journal_entry.py for each audited change. `record`: mark, absence or
+    final_mark; `old` and `new` as the audit writes them («5 (КР)», «н», «О», empty for none); a
+    lesson's record names its lesson, a final mark its subject and `label` (its period).
+    `correction`: the approved correction this change is, if any. Kept until the commit."""
+    phrase = change_phrase(record, old or "", new or "", label, correction)
+    if phrase is None:
+        return
+    kind = "correction" if correction is not None else ("absence" if record == "absence" else "mark")
+    where = (lesson.subject_id, lesson.date, lesson.number) if lesson is not None else (subject_id, None, label)
+    session.info.setdefault(JOURNAL_EVENTS, []).append(JournalEvent(kind, student_id, *where, phrase))
+
+
+def change_phrase(record, old, new, label="", correction=None):
+    """How a change reads in a notice, or None when it is no news for a family."""
+    if old == new:
+        return None
+    if record == "absence":
+        phrase = _attendance_phrase(old, new)
+        if phrase is None:
+            if correction is None:
+                return None  # the reason of an absence given later (н → Б) is no news
+            phrase = f"{old or '—'} → {new or '—'}"
+    else:
+        phrase = _value_phrase(record, label, old, new)
+    if correction is not None:
+        reason = _clip(" ".join((correction.reason or "").split()), 300)
+        phrase = f"исправление: {phrase}" + (f" (причина: {reason})" if reason else "")
+    return phrase
+
+
+def _value_phrase(record, label, old, new):
+    if record == "final_mark":
+        what = f"итоговая отметка ({label})" if label else "итоговая отметка"
+        if not old:
+            return f"{what}: {new}"
+    else:
+        what = "отметка"
+        if not old:
+            return f"новая отметка {new}"
+    if not new:
+        return f"{what} {old} снята"
+    return f"{what} изменена: {old} → {new}"
+
+
+def _attendance(code):
+    """None, "late" or "absent" (н, or an absence's reason Б/У/Н)."""
+    if not code:
+        return None
+    return "late" if code == LATE else "absent"
+
+
+def _attendance_phrase(old, new):
+    was, now = _attendance(old), _attendance(new)
+    if was == now:
+        return None
+    if was is None:
+        return ATTENDANCE_TEXT[now]
+    if now is None:
+        return f"снята отметка «{ATTENDANCE_TEXT[was]}»"
+    return f"{ATTENDANCE_TEXT[now]}, а не {ATTENDANCE_SHORT[was]}"
+
+
+@dataclass
+class FamilyLogin:
+    """A login that hears about a child: a guardian's or the child's own, with its settings."""
+
+    student_id: int
+    user_id: int
+    email: str
+    marks: object  # the setting, None without a settings row
+    corrections: object
+    child: str  # the child's Фамилия Имя Отчество
+
+
+@dataclass
+class _Told:
+    """One notice to write (or to merge into a recent one): a group of changes for one login."""
+
+    login: FamilyLogin
+    kind: str
+    head: str  # who and which lesson: the part a later change of the same lesson shares
+    phrases: list
+    link: str
+
+    @property
+    def text(self):
+        return _clip(f"{self.head}: {'; '.join(self.phrases)}.", TEXT_MAX)
+
+    @property
+    def subject(self):
+        return f"{KIND_TITLES[self.kind]}: {self.head}"
+
+    @property
+    def wants_letter(self):
+        return has_mailbox(self.login.email) and letter_wanted(self.kind, None, self.login.marks,
+                                                               self.login.corrections)
+
+
+def tell_families(session, events):
+    """Notices (and letters, as each person wants them) for a transaction's journal changes:
+    one statement when the children have no family logins, a few bulk ones when they do."""
+    groups = {}
+    for journal_event in events:
+        groups.setdefault(journal_event.key, []).append(journal_event.phrase)
+    logins = family_logins(session, {key[1] for key in groups})
+    if not logins:
+        return
+    subjects = dict(session.execute(_subject_names(), {"ids": sorted({key[2] for key in groups})}).all())
+    told = [_Told(login, kind, _head(login.child, subjects.get(subject_id, ""), day, place), phrases,
+                  family_link(student_id, day))
+            for (kind, student_id, subject_id, day, place), phrases in groups.items()
+            for login in logins.get(student_id, ())]
+    now = _now()
+    merged = _merge_into_recent(session, told, now)
+    _write_notices(session, [item for index, item in enumerate(told) if index not in merged], now)
+
+
+def _head(child, subject, day, place):
+    if day is None:  # a final mark: its period is in the phrase
+        return f"{child} — {subject}"
+    return f"{child} — {subject}, {fmt_date(day)}, {place}-й урок"
+
+
+# The save path's statements are built once: building one costs more than running it.
+
+
+@cache
+def _family_statement():
+    ids = bindparam("ids", expanding=True)
+    guardians = (select(Guardianship.student_id.label("student_id"), Guardian.user_id.label("user_id"))
+                 .join(Guardian, Guardian.id == Guardianship.guardian_id)
+                 .where(Guardianship.student_id.in_(ids), Guardian.user_id.isnot(None)))
+    own = (select(Student.id.label("student_id"), Student.user_id.label("user_id"))
+           .where(Student.id.in_(ids), Student.user_id.isnot(None)))
+    family = union(guardians, own).subquery()
+    return (select(family.c.student_id, family.c.user_id, User.email, NotificationSetting.marks,
+                   NotificationSetting.corrections, Student.last_name, Student.first_name, Student.middle_name)
+            .join(User, User.id == family.c.user_id).join(Student, Student.id == family.c.student_id)
+            .outerjoin(NotificationSetting, NotificationSetting.user_id == family.c.user_id)
+            .where(User.active.is_(True)).order_by(family.c.student_id, family.c.user_id))
+
+
+@cache
+def _subject_names():
+    return select(Subject.id, Subject.name).where(Subject.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _recent_notices():
+    return (select(Notice.id, Notice.recipient_id, Notice.kind, Notice.text, EmailJob.id, EmailJob.state,
+                   EmailJob.attempts, EmailJob.next_attempt_at)
+            .outerjoin(EmailJob, EmailJob.notice_id == Notice.id)
+            .where(Notice.recipient_id.in_(bindparam("recipients", expanding=True)),
+                   Notice.kind.in_(bindparam("kinds", expanding=True)), Notice.read_at.is_(None),
+                   Notice.created_at >= bindparam("since"))
+            .order_by(Notice.id.desc()))
+
+
+@cache
+def _merge_statements():
+    notice, job = Notice.__table__, EmailJob.__table__
+    return (update(notice).where(notice.c.id == bindparam("n_id")).values(text=bindparam("n_text")),
+            update(job).where(job.c.id == bindparam("j_id"), job.c.state == PENDING, job.c.attempts == 0)
+            .values(body=bindparam("j_body")))
+
+
+@cache
+def _insert_statements():
+    return (insert(Notice).returning(Notice.id, sort_by_parameter_order=True),
+            insert(EmailJob).returning(EmailJob.id, sort_by_parameter_order=True))
+
+
+def family_logins(session, student_ids):
+    """{student id: [FamilyLogin]} of every guardian with a login and the student's own login,
+    with their settings and the child's name, in one statement. Only the child's own family."""
+    rows = session.execute(_family_statement(), {"ids": sorted(student_ids)})
+    logins = {}
+    for student_id, user_id, email, marks, corrections, *name in rows:
+        logins.setdefault(student_id, []).append(
+            FamilyLogin(student_id, user_id, email, marks, corrections, " ".join(p for p in name if p)))
+    return logins
+
+
+def _merge_seconds():
+    return float(current_app.config.get("NOTICE_MERGE_SECONDS", 0)) if has_app_context() else 0.0
+
+
+def _letter_delay(kind):
+    # Corrections are one act each: only marks and attendance come in bursts worth waiting for.
+    return timedelta(seconds=_merge_seconds() if kind in ("mark", "absence") else 0)
+
+
+def _merge_into_recent(session, told, now):
+    """Take changes into a recent unread notice about the same lesson whose letter (if the
+    person wants one) has not gone yet. Returns the indexes of `told` merged so."""
+    window = _merge_seconds()
+    if window <= 0 or not told:
+        return set()
+    recent = session.execute(_recent_notices(), {
+        "recipients": sorted({item.login.user_id for item in told}), "kinds": sorted({item.kind for item in told}),
+        "since": now - timedelta(seconds=window)}).all()
+    merged, notices, letters, used = set(), [], [], set()
+    for index, item in enumerate(told):
+        for notice_id, recipient_id, kind, text, job_id, state, attempts, due in recent:
+            if (notice_id in used or recipient_id != item.login.user_id or kind != item.kind
+                    or not text.startswith(item.head + ": ")):
+                continue
+            if item.wants_letter != (job_id is not None):
+                break  # the setting changed since: a fresh notice with its own letter, or none
+            if job_id is not None and not (state == PENDING and attempts == 0 and due > now + MERGE_MARGIN):
+                break  # that letter has gone (or is going): the change gets its own
+            text = f"{text.removesuffix('.')}; {'; '.join(item.phrases)}."
+            if len(text) > TEXT_MAX:
+                break  # full: the change starts a notice of its own rather than be cut off
+            notices.append({"n_id": notice_id, "n_text": text})
+            if job_id is not None:
+                letters.append({"j_id": job_id, "j_body": letter_body(text, item.link)})
+            merged.add(index)
+            used.add(notice_id)
+            break
+    update_notices, update_letters = _merge_statements()
+    if notices:
+        session.execute(update_notices, notices)
+    if letters:
+        session.execute(update_letters, letters)
+    return merged
+
+
+def _write_notices(session, told, now):
+    """The notices in one INSERT, their letters in another."""
+    if not told:
+        return
+    insert_notices, insert_letters = _insert_statements()
+    notice_ids = session.scalars(insert_notices, [
+        {"recipient_id": item.login.user_id, "kind": item.kind, "text": item.text, "link": item.link,
+         "created_at": now} for item in told]).all()
+    rows = [_job_row(item.login.email, item.subject, letter_body(item.text, item.link), notice_id,
+                     due=now + _letter_delay(item.kind))
+            for item, notice_id in zip(told, notice_ids) if item.wants_letter]
+    if rows:
+        job_ids = session.scalars(insert_letters, rows).all()
+        _hand_on_after_commit(session, job_ids)
+
+
+# ------------------------------------------------------------------ the daily digest
+#
+# A person whose setting for marks is «digest» (the default) gets one letter a day with their
+# children's marks and absences since their last digest. `last_digest_at` is claimed in the
+# database before the letter is queued, so the command run twice, or by two processes at once,
+# never sends the same news twice. The sender thread (or, with REDIS_URL, a Celery task it
+# publishes) runs it when MAIL_DIGEST_HOUR o'clock passes.
+
+DIGEST_FIRST_SPAN = timedelta(days=1)  # what a first digest looks back over
+
+
+def digest_moment(now, hour):
+    """The latest `hour` o'clock not after `now`: the digest due by then."""
+    moment = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return moment if moment <= now else moment - timedelta(days=1)
+
+
+@dataclass
+class _DigestReader:
+    user_id: int
+    email: str
+    since: datetime
+    children: list
+
+
+def send_digests(session, now=None, due_before=None):
+    """Queue a digest letter for each person who wants marks as a digest and has news since
+    their last one (everyone's last one is moved to `now`, news or not). `due_before`: only
+    people whose last digest is older (the daily run). Returns how many letters; the caller commits."""
+    now = now or _now()
+    due_before = due_before or now
+    readers = _digest_readers(session, due_before, now)
+    if not readers:
+        return 0
+    _ensure_settings(session, [reader.user_id for reader in readers])
+    last = NotificationSetting.last_digest_at
+    claimed = set(session.scalars(
+        update(NotificationSetting)
+        .where(NotificationSetting.user_id.in_([reader.user_id for reader in readers]),
+               NotificationSetting.marks == DIGEST, or_(last.is_(None), last < due_before))
+        .values(last_digest_at=now).returning(NotificationSetting.user_id),
+        execution_options={"synchronize_session": False}).all())
+    readers = [reader for reader in readers if reader.user_id in claimed]
+    news = _digest_news(session, {child for reader in readers for child in reader.children},
+                        min((reader.since for reader in readers), default=now), now)
+    sent = 0
+    for reader in readers:
+        body = digest_body(reader, news, now)
+        if body:
+            queue_email(session, reader.email, digest_subject(reader.since, now), body)
+            sent += 1
+    return sent
+
+
+def _digest_readers(session, due_before, now):
+    """Family logins with a mailbox whose marks come as a digest that is due."""
+    guardians = (select(Guardian.user_id.label("user_id"), Guardianship.student_id.label("student_id"))
+                 .join(Guardianship, Guardianship.guardian_id == Guardian.id).where(Guardian.user_id.isnot(None)))
+    own = select(Student.user_id.label("user_id"), Student.id.label("student_id")).where(Student.user_id.isnot(None))
+    family = union(guardians, own).subquery()
+    rows = session.execute(
+        select(family.c.user_id, family.c.student_id, User.email, NotificationSetting.last_digest_at)
+        .join(User, User.id == family.c.user_id)
+        .outerjoin(NotificationSetting, NotificationSetting.user_id == family.c.user_id)
+        .where(User.active.is_(True),
+               or_(NotificationSetting.id.is_(None), NotificationSetting.marks == DIGEST),
+               or_(NotificationSetting.last_digest_at.is_(None), NotificationSetting.last_digest_at < due_before))
+        .order_by(family.c.user_id, family.c.student_id)).all()
+    readers = {}
+    for user_id, student_id, email, last in rows:
+        if has_mailbox(email):
+            reader = readers.setdefault(user_id, _DigestReader(user_id, email, last or now - DIGEST_FIRST_SPAN, []))
+            reader.children.append(student_id)
+    return list(readers.values())
+
+
+def _ensure_settings(session, user_ids):
+    """A settings row (with the defaults) for each of these logins that has none."""
+    having = set(session.scalars(select(NotificationSetting.user_id).where(NotificationSetting.user_id.in_(user_ids))))
+    missing = [{"user_id": user_id, **DEFAULT_SETTING} for user_id in user_ids if user_id not in having]
+    if missing:
+        # Another process may add the same row meanwhile: the unique user_id keeps one.
+        session.execute(_insert_ignoring_twins(session, NotificationSetting), missing)
+
+
+def _insert_ignoring_twins(session, model):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model).on_conflict_do_nothing(index_elements=["user_id"])
+
+
+@dataclass
+class _ChildNews:
+    name: str
+    classgroup: str
+    marks: list  # (changed at, date, subject, value, work type, changed later)
+    absences: list  # (changed at, date, number, subject, code)
+
+
+def _digest_news(session, student_ids, since, now):
+    """{student id: _ChildNews} of marks and absences (still standing) changed in (since, now]."""
+    if not student_ids:
+        return {}
+    ids = sorted(student_ids)
+    news = {student_id: _ChildNews(" ".join(p for p in (last, first, middle) if p),
+                                   f"{grade}{letter}" if grade else "", [], [])
+            for student_id, last, first, middle, grade, letter in session.execute(
+                select(Student.id, Student.last_name, Student.first_name, Student.middle_name,
+                       ClassGroup.grade, ClassGroup.letter)
+                .outerjoin(ClassGroup, ClassGroup.id == Student.classgroup_id).where(Student.id.in_(ids)))}
+    marks = session.execute(
+        select(Mark.student_id, Mark.updated_at, Lesson.date, Subject.name, Mark.value, WorkType.name,
+               Mark.version > 1)
+        .join(Lesson, Lesson.id == Mark.lesson_id).join(Subject, Subject.id == Lesson.subject_id)
+        .join(WorkType, WorkType.id == Mark.work_type_id)
+        .where(Mark.student_id.in_(ids), Mark.retracted_at.is_(None), Mark.updated_at > since, Mark.updated_at <= now)
+        .order_by(Lesson.date, Subject.name, Lesson.number, Mark.id))
+    for student_id, *row in marks:
+        news[student_id].marks.append(tuple(row))
+    absences = session.execute(
+        select(Absence.student_id, Absence.updated_at, Lesson.date, Lesson.number, Subject.name, Absence.reason)
+        .join(Lesson, Lesson.id == Absence.lesson_id).join(Subject, Subject.id == Lesson.subject_id)
+        .where(Absence.student_id.in_(ids), Absence.retracted_at.is_(None), Absence.updated_at > since,
+               Absence.updated_at <= now)
+        .order_by(Lesson.date, Lesson.number))
+    for student_id, *row in absences:
+        news[student_id].absences.append(tuple(row))
+    return news
+
+
+def digest_subject(since, now):
+    if since.date() >= now.date() - timedelta(days=1):
+        return f"Сводка электронного журнала за {fmt_date(now.date())}"
+    return f"Сводка электронного журнала с {fmt_date(since.date())} по {fmt_date(now.date())}"
+
+
+def digest_body(reader, news, now):
+    """The digest letter's text, or "" when none of the children has news since the last one."""
+    parts = []
+    for student_id in reader.children:
+        child = news.get(student_id)
+        if child is None:
+            continue
+        marks = [row for row in child.marks if row[0] > reader.since]
+        absences = [row for row in child.absences if row[0] > reader.since]
+        if marks or absences:
+            parts.append(_child_digest(child, marks, absences))
+    if not parts:
+        return ""
+    lines = [f"Отметки и пропуски с {_moment_text(reader.since)} по {_moment_text(now)}.", ""]
+    for part in parts:
+        lines += part + [""]
+    site = current_app.config.get("MAIL_SITE_URL") if has_app_context() else ""
+    if site:
+        lines += [f"Открыть в журнале: {site.rstrip('/')}{family_link()}", ""]
+    lines += ["Сводка приходит раз в день; настроить письма можно в разделе «Уведомления по почте».",
+              "Письмо отправлено автоматически, отвечать на него не нужно."]
+    return "\n".join(lines)
+
+
+def _child_digest(child, marks, absences):
+    lines = [f"{child.name}{', ' + child.classgroup if child.classgroup else ''}"]
+    if marks:
+        lines.append("Отметки:")
+        by_lesson = {}
+        for _at, day, subject, value, work_type, changed in marks:
+            by_lesson.setdefault((day, subject), []).append(f"{value} ({work_type}{', изменена' if changed else ''})")
+        lines += [f"  {fmt_date(day)}, {subject}: {', '.join(values)}" for (day, subject), values in by_lesson.items()]
+    if absences:
+        lines.append("Пропуски и опоздания:")
+        lines += [f"  {fmt_date(day)}, {subject}, {number}-й урок: {_absence_text(code)}"
+                  for _at, day, number, subject, code in absences]
+    return lines
+
+
+def _absence_text(reason):
+    if reason == LATE:
+        return "опоздание"
+    why = ABSENCE_REASONS.get(reason or "")
+    return f"отсутствие ({why})" if why else "отсутствие, причина не указана"
+
+
+def _moment_text(moment):
+    return f"{fmt_date(moment.date())} {moment:%H:%M}"
 
 
 # ------------------------------------------------------------------ reading notices
@@ -463,6 +1006,31 @@ class _Letter(Message):
     def _mimetext(self, text, subtype="plain"):
         return MIMEText(text, _subtype=subtype, _charset=_BODY_CHARSET)
 
+    def _message(self):
+        # Flask-Mail encodes a Cyrillic subject in words that its SMTP policy then folds anew at
+        # their spaces, and a reader joins the words without them («ТроицкаяЕсения»): the subject
+        # is written here in short encoded words with its spaces inside them, and the headers go
+        # out as they are stored.
+        msg = super()._message()
+        msg.policy = compat32.clone(linesep="\r\n")
+        if self.subject and not self.subject.isascii():
+            msg.replace_header("Subject", encoded_words(self.subject))
+        return msg
+
+
+def encoded_words(text, most=39):
+    """RFC 2047 words of at most `most` bytes each (so that the first fits beside «Subject: »),
+    cut between characters and never at a space, one a line."""
+    words, word = [], b""
+    for char in text:
+        data = char.encode("utf-8")
+        if word and len(word) + len(data) > most:
+            words.append(word)
+            word = b""
+        word += data
+    words.append(word)
+    return "\n ".join(f"=?utf-8?b?{b64encode(word).decode('ascii')}?=" for word in words)
+
 
 class _TimedConnection(Connection):
     """Flask-Mail's connection with a timeout: its own calls smtplib without one (DESIGN.md)."""
@@ -576,6 +1144,7 @@ class _Dispatcher(threading.Thread):
         self._wakeup, self._stopping = threading.Event(), threading.Event()
         self._lock = threading.Lock()
         self._ids = []
+        self._digest_moment = None
 
     def wake(self, job_ids=()):
         with self._lock:
@@ -601,12 +1170,52 @@ class _Dispatcher(threading.Thread):
 
     def _pass(self, job_ids):
         try:
+            self._digest_when_due()
+        except Exception:  # a digest that fails (or a wrong MAIL_DIGEST_HOUR) never stops the letters
+            log.exception("Сводка отметок: не отправлена, попытка при следующем проходе")
+        try:
             if "celery" in self.app.extensions:
                 return _publish(self.app, job_ids)
             return _send_in_process(self.app)
         except Exception:  # a database or broker hiccup: try again later
             log.exception("Очередь писем: проход не удался")
             return self.app.config["MAIL_POLL_SECONDS"]
+
+    def _digest_when_due(self):
+        """The daily digest, once MAIL_DIGEST_HOUR o'clock has passed since the last one this
+        thread ran; the first is the first such hour after the process started (a start sends
+        nothing by itself; news of a day missed while it was down goes with the next digest).
+        A pass at least every MAIL_POLL_SECONDS sees the hour come; people are claimed in the
+        database, so other processes or the command never send anyone the same news twice."""
+        hour = self.app.config.get("MAIL_DIGEST_HOUR")
+        if hour is None or hour == "":
+            return
+        moment = digest_moment(_now(), int(hour))
+        if self._digest_moment is None:
+            self._digest_moment = moment
+        if moment == self._digest_moment:
+            return
+        if "celery" in self.app.extensions:
+            self.app.extensions["celery"].tasks[SEND_DIGESTS].delay(moment.isoformat())
+        else:
+            run_digests(self.app, due_before=moment)
+        self._digest_moment = moment
+
+
+def run_digests(app, due_before=None, wake_sender=True):
+    """send_digests() in a transaction of its own; returns how many letters. Without
+    `wake_sender` the letters wait in the queue for whoever sends next."""
+    with app.app_context():
+        try:
+            count = send_digests(db.session, due_before=due_before)
+            if not wake_sender:
+                db.session.info.pop(QUEUED, None)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    log.info("Сводки отметок: писем %s", count)
+    return count
 
 
 def _send_in_process(app):
@@ -661,6 +1270,16 @@ def make_celery(app):
     def send_due():
         drain(app)
 
+    @worker.task(name=SEND_DIGESTS)
+    def send_digests_task(due_before=None):
+        run_digests(app, due_before=datetime.fromisoformat(due_before) if due_before else None)
+
+    @worker.task(name=PARENT_REPORT)
+    def parent_report(report_id):
+        from app.parent_report import run_report
+
+        run_report(app, report_id)
+
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_kwargs):
         # A forked worker process must not share the parent's database connections.
@@ -696,5 +1315,18 @@ def send_mail_command(retry_failed):
     outcome = drain(current_app._get_current_object())
     click.echo(f"Отправлено писем: {outcome.sent}; отложено до следующей попытки: {outcome.retried}; "
                f"не удалось отправить: {outcome.failed}.")
+    if outcome.server_down:
+        raise click.ClickException("Почтовый сервер недоступен: письма остались в очереди.")
+
+
+@click.command("digest", help="Отправить сводку отметок и пропусков тем, кто выбрал письма раз в день.")
+@with_appcontext
+def digest_command():
+    # Sent here and now, like `send-mail`: a thread of this short-lived process could die mid-letter.
+    app = current_app._get_current_object()
+    count = run_digests(app, wake_sender=False)
+    outcome = drain(app)
+    click.echo(f"Сводок: {count}. Отправлено писем: {outcome.sent}; отложено до следующей попытки: "
+               f"{outcome.retried}; не удалось отправить: {outcome.failed}.")
     if outcome.server_down:
         raise click.ClickException("Почтовый сервер недоступен: письма остались в очереди.")

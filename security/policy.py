@@ -410,6 +410,142 @@ def teaches_subject_to(user, student, subject):
         TeachingAssignment.subgroup_id.is_(None) | TeachingAssignment.subgroup_id.in_(groups)).limit(1)) is not None
 
 
+# ------------------------------------------------------------------ mail
+
+# Here rather than at the top: app/messages.py imports this module after defining its models.
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role  # noqa: E402
+
+from app.messages import Message, MessageAttachment, MessageRecipient  # noqa: E402
+from app.structure import SchoolYear  # noqa: E402
+
+
+def pupils_at_school():
+    """Students in a class today: a withdrawn one receives nothing new and has no teachers."""
+    day = today()
+    return current_students() & (Student.withdrawn_on.is_(None) | (Student.withdrawn_on > day))
+
+
+def receives_mail():
+    """Logins that may get new messages (a condition on ab_user): active, and not of a dismissed
+    staff member or a withdrawn student. Correlated NOT EXISTS: a NOT IN over a column with NULLs
+    would exclude everybody."""
+    day = today()
+    dismissed = select(Staff.id).where(Staff.user_id == User.id, Staff.dismissed_on <= day)
+    withdrawn = select(Student.id).where(Student.user_id == User.id, Student.withdrawn_on <= day)
+    return User.active.is_(True) & ~dismissed.exists() & ~withdrawn.exists()
+
+
+def mail_classes(user):
+    """Classes of this school year whose families a teacher writes to: taught or led ones."""
+    person = person_of(user)
+    if person.staff is None:
+        return false()
+    current_year = select(SchoolYear.id).where(SchoolYear.is_current.is_(True))
+    return ClassGroup.school_year_id.in_(current_year) & or_(
+        ClassGroup.id.in_(_taught_class_ids(person.staff.id)), ClassGroup.class_teacher_id == person.staff.id)
+
+
+def class_family_logins(class_ids, parents=True, students=True):
+    """Logins of the students of these classes (a select of ids) and/or of their guardians."""
+    pupils = select(Student.id).where(Student.classgroup_id.in_(class_ids), pupils_at_school())
+    conditions = []
+    if students:
+        conditions.append(User.id.in_(select(Student.user_id).where(Student.id.in_(pupils))))
+    if parents:
+        conditions.append(User.id.in_(select(Guardian.user_id).join(Guardianship, Guardianship.guardian_id == Guardian.id)
+                                      .where(Guardianship.student_id.in_(pupils))))
+    return or_(*conditions) if conditions else false()
+
+
+def administration_logins():
+    """The director's and deputies' logins: families write to them (001 3.10.5)."""
+    return select(assoc_user_role.c.user_id).join(Role, Role.id == assoc_user_role.c.role_id) \
+        .where(Role.name.in_(JOURNAL_ADMINISTRATION))
+
+
+def teachers_of(children):
+    """Staff teaching these students (a select of ids): an assignment of their class for the
+    whole class or for a group they are in, or the class teacher of their class."""
+    classes = select(Student.classgroup_id).where(Student.id.in_(children))
+    groups = select(subgroup_student.c.subgroup_id).where(subgroup_student.c.student_id.in_(children))
+    taught = select(TeachingAssignment.teacher_id).where(
+        TeachingAssignment.classgroup_id.in_(classes),
+        TeachingAssignment.subgroup_id.is_(None) | TeachingAssignment.subgroup_id.in_(groups))
+    return Staff.id.in_(taught) | Staff.id.in_(select(ClassGroup.class_teacher_id).where(ClassGroup.id.in_(classes)))
+
+
+def mail_recipients(user):
+    """The logins `user` may start a message to (a condition on ab_user), the one rule of the
+    internal mail (003 §4, 001 3.10.3): staff write to each other, and a teacher to the students
+    and parents of the classes they teach or lead; a parent or student to the teachers of that
+    child, the class teacher and the administration. Nobody writes to themself, nobody to a
+    dismissed or withdrawn person, a family never to another family."""
+    if user is None or not getattr(user, "id", None):
+        return false()
+    person = person_of(user)
+    working = select(Staff.user_id).where(active_staff(), Staff.user_id.isnot(None))
+    conditions = []
+    if person.staff is not None:
+        conditions += [User.id.in_(working), class_family_logins(select(ClassGroup.id).where(mail_classes(user)))]
+    if person.guardian is not None or person.student is not None:
+        children = select(Student.id).where(family_students(user), pupils_at_school())
+        conditions += [User.id.in_(working.where(teachers_of(children))),
+                       User.id.in_(working.where(Staff.user_id.in_(administration_logins())))]
+    if not conditions:
+        return false()
+    return or_(*conditions) & (User.id != user.id) & receives_mail()
+
+
+def reply_recipients(user, thread_id):
+    """Whom a reply in a thread may go to: anyone `user` may write to, and anyone who wrote to
+    `user` in this thread (the director answers a parent she could not have written to first)."""
+    wrote_to_me = select(Message.author_id).join(MessageRecipient, MessageRecipient.message_id == Message.id) \
+        .where(Message.thread_id == thread_id, MessageRecipient.recipient_id == user.id)
+    return (mail_recipients(user) | (User.id.in_(wrote_to_me) & (User.id != user.id) & receives_mail())) \
+        if getattr(user, "id", None) else false()
+
+
+def may_write_to(author, recipient):
+    """Whether `author` may start a message to `recipient` (a login or its id)."""
+    recipient_id = getattr(recipient, "id", recipient)
+    if not recipient_id:
+        return False
+    return db.session.scalar(select(User.id).where(User.id == recipient_id, mail_recipients(author))) is not None
+
+
+def may_write_to_class(author, classgroup_id):
+    """A whole class at once: its teachers and its class teacher, this school year."""
+    return db.session.scalar(select(ClassGroup.id).where(ClassGroup.id == classgroup_id,
+                                                         mail_classes(author))) is not None
+
+
+def mail_rule_text(author):
+    """The rule, as a refused writer reads it."""
+    person = person_of(author)
+    if person.staff is not None:
+        return ("Сотрудники пишут друг другу, а учитель — ещё ученикам и родителям классов, в которых ведёт уроки "
+                "или классное руководство. Уволенным сотрудникам и выбывшим ученикам новые сообщения не приходят.")
+    if person.guardian is not None:
+        return ("Родитель пишет учителям своего ребёнка, его классному руководителю и администрации школы "
+                "(директору, заместителям директора); другим семьям писать нельзя.")
+    if person.student is not None:
+        return ("Ученик пишет своим учителям, классному руководителю и администрации школы "
+                "(директору, заместителям директора); другим ученикам писать нельзя.")
+    return "Сообщения пишут сотрудники школы, родители и ученики."
+
+
+def visible_messages(user):
+    """Only one's own messages: those one wrote or received. Nobody else's, whatever the role."""
+    if user is None or not getattr(user, "id", None):
+        return false()
+    return (Message.author_id == user.id) | Message.id.in_(
+        select(MessageRecipient.message_id).where(MessageRecipient.recipient_id == user.id))
+
+
+def visible_attachments(user):
+    return MessageAttachment.message_id.in_(select(Message.id).where(visible_messages(user)))
+
+
 # ------------------------------------------------------------------ timetable and substitutions
 
 
@@ -452,3 +588,50 @@ def visible_teacher_absences(user):
         return true()
     person = person_of(user)
     return TeacherAbsence.staff_id == person.staff.id if person.staff is not None else false()
+
+
+# ------------------------------------------------------------------ the diary
+
+
+def diary_students(user):
+    """Whose diary a login opens: a parent their children, a student themself (001 3.10.1,
+    002 1.13); the administration any student (001 3.7, 3.9: they see every page)."""
+    if sees_whole_school(user):
+        return true()
+    return family_students(user)
+
+
+def reading_classes(user):
+    """Classes whose diary reading a person sees: the class teacher their own classes (001 3.5.5),
+    the administration every class."""
+    if sees_whole_school(user):
+        return true()
+    person = person_of(user)
+    return ClassGroup.id.in_(_led_class_ids(person.staff.id)) if person.staff is not None else false()
+
+
+# ------------------------------------------------------------------ printouts and the archive
+
+from printouts.models import Printout, PrintoutSheet  # noqa: E402
+
+
+def visible_printouts(user):
+    """Printed copies: the administration and the secretary every one (they print, certify,
+    register and sign them: 004 §4); a teacher those with sheets of theirs to check and those of
+    the class they lead; nobody else."""
+    if sees_whole_school(user):
+        return true()
+    person = person_of(user)
+    if person.staff is None:
+        return false()
+    return Printout.classgroup_id.in_(_led_class_ids(person.staff.id)) | Printout.id.in_(
+        select(PrintoutSheet.printout_id).where(PrintoutSheet.teacher_id == person.staff.id))
+
+
+def visible_archive_records(user):
+    """The archive register is the school office's (001 3.9.7, 004 «Секретарь» г)."""
+    return true() if sees_whole_school(user) else false()
+
+
+def visible_print_jobs(user):
+    return true() if sees_whole_school(user) else false()

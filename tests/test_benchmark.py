@@ -1,5 +1,6 @@
 """`flask journal benchmark` at a tiny scale: the grid reads a fixed number of SQL statements
-(at most 10, the same for a class of 6 and a class of 30 in a bigger database), the school's
+(at most 10, the same for a class of 6 and a class of 30 in a bigger database), a student's diary
+week the same number in both schools, the school's
 timetable has no teacher in two places and makes exactly its lessons, the year's generation runs
 in a copy and leaves the school as it was, and the command builds its school once, reuses it and
 prints its table. Times are reported, never asserted.
@@ -21,7 +22,8 @@ from app.benchmark import (
 from app.extensions import db
 
 SMALL = Scale(students=40, classes=3, marks=1500, grid_size=6, seed=1)
-LARGER = Scale(students=90, classes=4, marks=8000, grid_size=30, seed=2)
+# Dense enough for a diary week of many marks (SMALL's student has a few at most).
+LARGER = Scale(students=90, classes=4, marks=60000, grid_size=30, seed=2)
 
 
 def scratch_target(folder, name):
@@ -73,17 +75,37 @@ def measured(target, scale):
         close(app)
 
 
-def test_grid_statements_do_not_depend_on_class_or_database_size(schools):
-    small, (small_rows, small_lessons) = measured(*schools["small"])
-    larger, (larger_rows, larger_lessons) = measured(*schools["larger"])
+@pytest.fixture(scope="module")
+def measurements(schools):
+    return {name: measured(*school) for name, school in schools.items()}
+
+
+def test_grid_statements_do_not_depend_on_class_or_database_size(measurements):
+    small, (small_rows, small_lessons) = measurements["small"]
+    larger, (larger_rows, larger_lessons) = measurements["larger"]
     assert (small_rows, larger_rows) == (6, 30)
     assert small_lessons > 40 and larger_lessons > 40
     assert set(small["grid"].statements) == set(larger["grid"].statements), (small["grid"].statements,
                                                                               larger["grid"].statements)
     assert max(larger["grid"].statements) <= GRID_STATEMENTS, larger["grid"].statements
     # The references and the save ran through the real application (each asserts its own 200).
-    for name in ("empty", "plain", "list", "save"):
+    for name in ("empty", "plain", "list", "save", "diary"):
         assert len(larger[name].times) == 3 and min(larger[name].statements) >= 1
+
+
+def diary_marks(measurement):
+    found = re.search(r"^Дневник ученика \S+, неделя [\d.–]+: \d+ урок\S*, отметок (\d+)$", measurement.label)
+    assert found, measurement.label
+    return int(found.group(1))
+
+
+def test_diary_week_statements_do_not_depend_on_database_size(measurements):
+    """A student with few marks in a small school, one with many more in a bigger one: the same
+    number of statements, in every request."""
+    small, larger = measurements["small"][0]["diary"], measurements["larger"][0]["diary"]
+    assert diary_marks(small) <= 3 and diary_marks(larger) >= 10, (small.label, larger.label)
+    assert len(set(small.statements)) == 1, small.statements
+    assert set(small.statements) == set(larger.statements), (small.statements, larger.statements)
 
 
 def test_command_reuses_its_school_and_prints_the_table(schools):
@@ -95,6 +117,8 @@ def test_command_reuses_its_school_and_prints_the_table(schools):
     assert "взята готовая" in out and "Создаю школу" not in out
     for line in ("Пустая страница за входом", "Журнал 6×", "SQL + Jinja", "Список отметок FAB, 100 строк",
                  "Сохранение отметки", "p50, мс", "p95, мс", "журнал ≤ 10 SQL-запросов", "В базе: учеников 40",
+                 "Дневник ученика", "дневник p50 ≤ 20 мс", "дневник p50 ≤ 3× пустой страницы",
+                 "дневник: SQL-запросов одно и то же число",
                  "Уроки на учебный год по расписанию (generate_lessons", "год уроков по расписанию ≤ 10 с"):
         assert line in out, out
     assert target.kind in out

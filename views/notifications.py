@@ -15,10 +15,12 @@ PER_PAGE = 50
 
 
 def unread_notices():
-    """The signed-in person's unread count, read once per request (the menu and the page share it)."""
+    """The signed-in person's unread count, read once per request (the menu and the page share it)
+    with the unread messages, in one statement (views/messages.py)."""
     if "_unread_notices" not in g:
-        user = acting_user()
-        g._unread_notices = rules.unread_count(db.session, user.id) if getattr(user, "id", None) else 0
+        from views.messages import read_unread_counts
+
+        read_unread_counts()
     return g._unread_notices
 
 
