@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from flask_appbuilder import Model
 
 from app.extensions import db
+from app.formatting import average_text
 from app.grid import PERIOD_FIELDS, alphabetical, choose_period
 from app.journal import FINAL_KINDS, LATE, Absence, Correction, FinalMark, Homework, HomeworkFile
 from app.journal import Lesson, Mark, WorkType
@@ -27,7 +28,7 @@ from app.messages import Message, MessageRecipient
 from app.people import Enrollment, Guardian, Guardianship, Staff, Student
 from app.rules import fmt_date, today
 from app.structure import ClassGroup, Period, SchoolYear, Subject, subgroup_student
-from app.timetable import SUBSTITUTION_KINDS, Bell, CalendarDay, Substitution, TimetableSlot, week_of
+from app.timetable import SUBSTITUTION_KINDS, Bell, CalendarDay, Substitution, TimetableSlot, WeekPaging, week_of
 
 
 def _now():
@@ -186,20 +187,12 @@ class DiaryDay:
 
 
 @dataclass
-class DiaryWeek:
+class DiaryWeek(WeekPaging):
     child: Child
     monday: object
     last_day: object
     days: list
     today: object
-
-    @property
-    def previous(self):
-        return self.monday - timedelta(days=7)
-
-    @property
-    def following(self):
-        return self.monday + timedelta(days=7)
 
     @property
     def is_current(self):
@@ -359,8 +352,7 @@ class SubjectLine:
 
     @property
     def average_text(self):
-        average = self.average
-        return f"{average:.2f}".replace(".", ",") if average is not None else ""
+        return average_text(self.average)
 
 
 @dataclass(slots=True)

@@ -27,6 +27,11 @@ def json_script(value):
     return Markup(text)
 
 
+def average_text(value, empty=""):
+    """A weighted average as the journal, the diary and the reports print it: 4,25."""
+    return f"{value:.2f}".replace(".", ",") if value is not None else empty
+
+
 def value_text(value):
     """A cell's value as a person reads it (used by list formatters)."""
     if isinstance(value, datetime):

@@ -18,6 +18,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, func, select, update
 
 from app.extensions import db
+from app.formatting import average_text
 from app.journal import ABSENCE_REASONS, LATE, Absence, Lesson, Mark, WorkType
 from app.journal_entry import weighted_average
 from app.people import Guardian, Guardianship, Student, short_name_of
@@ -292,8 +293,7 @@ class SubjectMarks:
 
     @property
     def average_text(self):
-        average = self.average
-        return f"{average:.2f}".replace(".", ",") if average is not None else "—"
+        return average_text(self.average, empty="—")
 
 
 @dataclass

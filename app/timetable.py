@@ -952,8 +952,20 @@ def week_of(day):
     return monday, monday + timedelta(days=week_days() - 1)
 
 
+class WeekPaging:
+    """The weeks before and after one beginning on `monday` (the timetable's and the diary's pages)."""
+
+    @property
+    def previous(self):
+        return self.monday - timedelta(days=7)
+
+    @property
+    def following(self):
+        return self.monday + timedelta(days=7)
+
+
 @dataclass
-class Week:
+class Week(WeekPaging):
     """A week of a class or a teacher: the slots in force during it and the lessons it holds,
     each lesson with its open substitution. Cells are keyed (weekday, lesson number)."""
 
@@ -968,14 +980,6 @@ class Week:
     @property
     def days(self):
         return [self.monday + timedelta(days=i) for i in range((self.last_day - self.monday).days + 1)]
-
-    @property
-    def previous(self):
-        return self.monday - timedelta(days=7)
-
-    @property
-    def following(self):
-        return self.monday + timedelta(days=7)
 
     @property
     def numbers(self):

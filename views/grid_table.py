@@ -6,6 +6,7 @@ target is three times an empty page). So the server sends only what the cells ho
 as JSON, and grid.js builds the rows. Everything a column shares is worked out
 once per column, everything a row shares once per row.
 """
+from app.formatting import average_text
 from app.journal_entry import NUMBERS, average_of_sums
 from app.rules import fmt_date
 from security import policy
@@ -65,7 +66,7 @@ def body_model(data, columns, writer):
             filled[index] = flat
         rows.append({
             "id": student_id, "name": row.student.full_name, "cells": filled, "away": away,
-            "average": _average_text(average_of_sums(total, weights)),
+            "average": average_text(average_of_sums(total, weights)),
             "finals": [_final(data.finals.get((student_id, kind)), kind, editable, fixable)
                        for kind, editable, fixable in finals],
         })
@@ -117,5 +118,3 @@ def _enrolled_all_period(spans, period):
     return any(s <= start and (e is None or e >= end) for s, e in spans)
 
 
-def _average_text(value):
-    return f"{value:.2f}".replace(".", ",") if value is not None else ""
