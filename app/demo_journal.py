@@ -1,9 +1,10 @@
-"""The demo school's journal: a timetable, the schemes of work and the current quarter's lessons.
+"""The demo school's journal: a timetable, the schemes of work and the year's lessons so far.
 
 `create_demo_journal` gives the demo school (app/demo.py) what a real school has in its
-journal on a given day of the quarter: a weekly timetable built from the teaching
-assignments, the КТП of every subject and grade, and the quarter's lessons from its first
-day to the end of this week with their topics, homework, marks and absences.
+journal on a given day of the year: a weekly timetable built from the teaching assignments,
+the КТП of every subject and grade, the lessons from the first day of the year to the end of
+this week with their topics, homework, marks and absences, and the final marks of every
+period already over (so that the last quarter can be printed, signed and archived).
 
 Lessons before today are complete; today's lessons have a topic only (the demo teacher
 enters marks and attendance live); later lessons are planned topics. Written works of the
@@ -19,7 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import insert, select
 
-from app.journal import Absence, Homework, JournalChange, Lesson, Mark, PlanTopic, WorkType
+from app.journal import Absence, FinalMark, Homework, JournalChange, Lesson, Mark, PlanTopic, WorkType
+from app.journal_entry import weighted_average
 from app.people import Enrollment
 from app.structure import ClassGroup, Period, Subgroup, TeachingAssignment, subgroup_student
 
@@ -126,11 +128,11 @@ POOR_COMMENTS = ("Не выполнено домашнее задание", "Н�
 
 
 def create_demo_journal(session, year, today, rng, teacher=None):
-    """Give the demo school's `year` its timetable, КТП and the current quarter's journal up to
-    `today`; return {"lessons": n, "marks": n, "absences": n, "pattern": the weekly timetable}
+    """Give the demo school's `year` its timetable, КТП and the journal of the year up to `today`;
+    return {"lessons": n, "marks": n, "absences": n, "final_marks": n, "pattern": the weekly timetable}
     (app/demo_timetable.py makes the pattern the school's timetable slots). `teacher` (the demo
     login) gets lessons on today's weekday. Nothing is committed: the caller commits."""
-    counts = {"lessons": 0, "marks": 0, "absences": 0, "pattern": {}}
+    counts = {"lessons": 0, "marks": 0, "absences": 0, "final_marks": 0, "pattern": {}}
     classes = session.scalars(select(ClassGroup).where(ClassGroup.school_year_id == year.id)
                               .order_by(ClassGroup.grade, ClassGroup.letter)).all()
     assignments = session.scalars(select(TeachingAssignment).where(
@@ -154,7 +156,13 @@ def create_demo_journal(session, year, today, rng, teacher=None):
     _create_homework(session, lessons, today, rng)
     school = _School(session, classes, rng)
     counts["absences"], absent = _create_absences(session, lessons, school, today, rng)
-    counts["marks"] = _create_marks(session, lessons, school, absent, work_types, today, rng)
+    marks = _create_marks(session, lessons, school, absent, work_types, today, rng)
+    counts["marks"] = len(marks)
+    counts["final_marks"] = _create_final_marks(session, lessons, marks, school, calendars, work_types, rng)
+    # The administration closed the periods that are over once their final marks were in: their
+    # journal no longer changes, and their printed copies can be registered (printouts/workflow.py).
+    for period in {p for cal in calendars.values() for p in cal.ended}:
+        period.closed = True
     return counts
 
 
@@ -162,10 +170,12 @@ def create_demo_journal(session, year, today, rng, teacher=None):
 
 
 class _Calendar:
-    """The current period of a grade and its school days up to the end of this week."""
+    """A grade's school days from the first day of the year through Friday of today's week (within
+    the period today falls in, or in the holidays the last one begun), and its periods already over."""
 
-    def __init__(self, period=None, days=(), days_before=0):
-        self.period, self.days, self.days_before = period, list(days), days_before
+    def __init__(self, period=None, days=(), ended=()):
+        self.period, self.days, self.ended = period, list(days), list(ended)
+        self.day_set = set(self.days)
 
 
 def _school_days(first, last):
@@ -177,18 +187,14 @@ def _school_days(first, last):
 
 
 def _calendar(year, periods, grade, today):
-    """The period covering today (in the holidays: the last one that has begun), its school
-    days through Friday of today's week, and the school days of the grade's earlier periods."""
-    mine = [p for p in periods if p.grade_from <= grade <= p.grade_to]
-    period = next((p for p in mine if p.starts_on <= today <= p.ends_on), None)
-    if period is None:
-        period = next((p for p in reversed(mine) if p.starts_on < today), None)
-    if period is None:
+    begun = [p for p in periods if p.grade_from <= grade <= p.grade_to and p.starts_on <= today]
+    if not begun:
         return _Calendar()
+    period = begun[-1]
     friday = today + timedelta(days=4 - today.weekday())
     last = min(period.ends_on, friday, year.ends_on)
-    before = sum(len(list(_school_days(p.starts_on, p.ends_on))) for p in mine if p.starts_on < period.starts_on)
-    return _Calendar(period, _school_days(period.starts_on, last), before)
+    days = [day for p in begun for day in _school_days(p.starts_on, min(p.ends_on, last))]
+    return _Calendar(period, days, [p for p in begun if p.ends_on < today])
 
 
 def _hours(assignment):
@@ -499,11 +505,11 @@ def _create_lessons(session, classes, calendars, timetable, plans, today, rng):
     for day in days:
         for cls in classes:
             cal = calendars[cls.id]
-            if day not in cal.days:
+            if day not in cal.day_set:
                 continue
             for number, a in timetable[cls.id].get(day.weekday(), ()):
                 profile = PROFILES.get(a.subject.name, DEFAULT_PROFILE)
-                index = round(_hours(a) * cal.days_before / DAYS) + done[a.id]
+                index = done[a.id]
                 done[a.id] += 1
                 plan = plans[a.subject_id, cls.grade]
                 topic = _topic_at(plan, index)
@@ -692,6 +698,44 @@ def _create_marks(session, lessons, school, absent, work_types, today, rng):
             rows.append(_mark_row(lesson, student, work_type, value, comment, _at(lesson, rng.randint(5, 40))))
     short = {w.id: w.short_name for w in work_types.values()}
     _insert_with_audit(session, Mark, rows, "mark", lambda row: f"{row['value']} ({short[row['work_type_id']]})")
+    return rows
+
+
+def _create_final_marks(session, lessons, marks, school, calendars, work_types, rng):
+    """The period marks of every period already over, as its teachers gave them in its last week:
+    the weighted average rounded half up, «н/а» for a student with no mark in the subject."""
+    weights = {w.id: w.weight for w in work_types.values()}
+    lesson_of = {lesson.id: lesson for lesson in lessons}
+    given = defaultdict(list)  # (assignment, period, student) → [(value, weight)]
+    roster = defaultdict(set)  # (assignment, period) → students taught in it
+    ended = {cls_id: cal.ended for cls_id, cal in calendars.items()}
+    for lesson in lessons:
+        for period in ended[lesson.row["classgroup_id"]]:
+            if period.starts_on <= lesson.date <= period.ends_on:
+                roster[lesson.assignment, period].update(school.roster(lesson))
+    for row in marks:
+        lesson = lesson_of[row["lesson_id"]]
+        for period in ended[lesson.row["classgroup_id"]]:
+            if period.starts_on <= lesson.date <= period.ends_on:
+                given[lesson.assignment.id, period.id, row["student_id"]].append(
+                    (row["value"], weights[row["work_type_id"]]))
+    rows = []
+    for (assignment, period), students in sorted(roster.items(), key=lambda item: (item[0][0].id, item[0][1].id)):
+        at = datetime.combine(period.ends_on - timedelta(days=rng.randint(1, 4)), time(rng.randint(15, 19), 0))
+        for student in sorted(students):
+            average = weighted_average(given[assignment.id, period.id, student])
+            value = str(int(average.quantize(Decimal(1), rounding=ROUND_HALF_UP))) if average is not None else "н/а"
+            rows.append({"student_id": student, "subject_id": assignment.subject_id,
+                         "school_year_id": period.school_year_id, "kind": "period", "period_id": period.id,
+                         "value": value, "comment": "", "created_by_id": None, "created_at": at, "updated_at": at,
+                         "version": 1, "retracted_at": None})
+    if rows:
+        ids = session.scalars(insert(FinalMark).returning(FinalMark.id, sort_by_parameter_order=True), rows).all()
+        session.execute(insert(JournalChange), [
+            {"at": row["created_at"], "user_id": None, "record": "final_mark", "record_id": id_,
+             "student_id": row["student_id"], "lesson_id": None, "field": "value", "old_value": "",
+             "new_value": row["value"], "reason": "", "path": "demo", "correction_id": None}
+            for row, id_ in zip(rows, ids)])
     return len(rows)
 
 

@@ -1,6 +1,8 @@
-"""The demo school's journal (app/demo_journal.py): a timetable without clashes, the current
-quarter's lessons up to the end of this week, marks and absences only where they can be."""
+"""The demo school's journal (app/demo_journal.py): a timetable without clashes, the year's
+lessons up to the end of this week, marks and absences only where they can be, and the final
+marks of the 1st quarter, which is over and closed."""
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -9,21 +11,23 @@ from app.demo_journal import _calendar
 from app.extensions import db
 from app.journal import Absence, Homework, JournalChange, Lesson, Mark, PlanTopic, WorkType
 from app.people import Enrollment, Student
-from app.structure import Period, SchoolYear, TeachingAssignment, subgroup_student
+from app.structure import ClassGroup, Period, SchoolYear, TeachingAssignment, subgroup_student
 from tests.conftest import TODAY
 from tests.school import classgroup, person_of_login
 
-QUARTER = (date(2026, 11, 5), date(2026, 11, 27))  # 2nd quarter, up to Friday of TODAY's week
+SO_FAR = (date(2026, 9, 1), date(2026, 11, 27))  # from the 1st quarter's first day to Friday of TODAY's week
+AUTUMN_HOLIDAYS = (date(2026, 10, 25), date(2026, 11, 4))
 
 
 def count(query):
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
-def test_every_assignment_has_lessons_on_school_days_of_the_quarter(ctx):
+def test_every_assignment_has_lessons_on_school_days_of_the_year_so_far(ctx):
     dates = db.session.execute(select(func.min(Lesson.date), func.max(Lesson.date))).one()
-    assert tuple(dates) == QUARTER
+    assert tuple(dates) == SO_FAR
     assert all(d.weekday() < 5 for d in db.session.scalars(select(Lesson.date).distinct()))
+    assert count(select(Lesson.id).where(Lesson.date.between(*AUTUMN_HOLIDAYS))) == 0
     for a in db.session.scalars(select(TeachingAssignment)):
         past = count(select(Lesson.id).where(Lesson.assignment_id == a.id, Lesson.date < TODAY))
         assert past >= 2 * round(a.hours_per_week), f"{a}: {past} lessons"
@@ -73,9 +77,10 @@ def test_lesson_topics_follow_the_scheme_of_work(ctx):
     off_plan = select(Lesson.id).join(PlanTopic, PlanTopic.id == Lesson.plan_topic_id).where(
         PlanTopic.title != Lesson.topic)
     assert count(off_plan) == 0
-    # The quarter goes on from where the first one stopped.
-    first = db.session.scalar(select(func.min(PlanTopic.number)).join(Lesson, Lesson.plan_topic_id == PlanTopic.id))
-    assert first > 1
+    # The year starts at the first topic, and the 2nd quarter goes on from where the 1st stopped.
+    numbers = select(func.min(PlanTopic.number)).join(Lesson, Lesson.plan_topic_id == PlanTopic.id)
+    assert db.session.scalar(numbers) == 1
+    assert db.session.scalar(numbers.where(Lesson.date > AUTUMN_HOLIDAYS[1])) > 1
     tests = select(Lesson.id).join(WorkType).where(WorkType.name == "Контрольная работа",
                                                    Lesson.topic.like("Контрольная работа%"))
     assert count(tests) > 0
@@ -146,8 +151,36 @@ def test_the_current_period_is_the_one_begun_last():
                Period(number=2, starts_on=date(2026, 11, 5), ends_on=date(2026, 12, 28), grade_from=2, grade_to=9)]
     sunday = _calendar(year, periods, 5, date(2026, 11, 22))
     assert sunday.period.number == 2 and sunday.days[-1] == date(2026, 11, 20)
+    assert sunday.days[0] == date(2026, 9, 1) and [p.number for p in sunday.ended] == [1]
     holidays = _calendar(year, periods, 5, date(2026, 10, 30))
     assert holidays.period.number == 1 and holidays.days[-1] == date(2026, 10, 23)
+    assert [p.number for p in holidays.ended] == [1]
+    assert _calendar(year, periods, 5, date(2026, 10, 21)).ended == []
     assert _calendar(year, periods, 5, date(2026, 8, 25)).days == []
     assert _calendar(year, periods, 10, date(2026, 11, 23)).days == []  # no period of grade 10
     assert date(2026, 11, 4) not in _calendar(year, periods, 5, date(2026, 11, 6)).days
+
+
+def test_first_quarter_is_closed_with_every_final_mark_its_marks_suggest(ctx):
+    from app.journal import FinalMark
+    from app.journal_entry import weighted_average
+    from printouts.workflow import missing_final_marks
+
+    q1, q2 = (db.session.scalar(select(Period).where(Period.number == n)) for n in (1, 2))
+    assert q1.closed and not q2.closed
+    for cls in db.session.scalars(select(ClassGroup)):
+        assert missing_final_marks(db.session, cls, q1) == [], cls.name
+    assert count(select(FinalMark.id).where(FinalMark.period_id != q1.id)) == 0
+    audited = select(JournalChange.id).where(JournalChange.record == "final_mark", JournalChange.path == "demo")
+    assert count(audited) == count(select(FinalMark.id)) > 0
+    # Each mark is the student's weighted average of the quarter, rounded half up.
+    student = db.session.scalar(select(Student).where(Student.classgroup_id == classgroup("5А").id)
+                                .order_by(Student.id))
+    for final in db.session.scalars(select(FinalMark).where(FinalMark.student_id == student.id)):
+        marks = db.session.execute(select(Mark.value, WorkType.weight).join(
+            WorkType, WorkType.id == Mark.work_type_id).join(Lesson, Lesson.id == Mark.lesson_id).where(
+            Mark.student_id == student.id, Lesson.subject_id == final.subject_id,
+            Lesson.date.between(q1.starts_on, q1.ends_on))).all()
+        average = weighted_average(marks)
+        expected = str(int(average + Decimal("0.5"))) if average is not None else "н/а"
+        assert final.value == expected, (final.subject.name, marks)
