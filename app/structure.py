@@ -204,6 +204,24 @@ def check_period(session, period):
     ).all()
     if others:
         raise RuleError(f"Даты пересекаются с периодом «{others[0]}» для тех же классов.", "starts_on")
+    check_reopening(session, period)
+
+
+def check_reopening(session, period):
+    """A period whose printed copy is in the register stays closed: the registered PDF must stay the
+    journal's true copy (001 §5), so its marks may not change any more. (A state, not a change: the
+    old value is gone once the session has flushed.)"""
+    if period.id is None or period.closed:
+        return
+    from printouts.models import Printout
+
+    with session.no_autoflush:
+        numbers = session.scalars(select(Printout.register_number).where(
+            Printout.period_id == period.id, Printout.register_number.is_not(None), Printout.retracted_at.is_(None))
+            .order_by(Printout.register_number)).all()
+    if numbers:
+        raise RuleError(f"Период не открывается: его печатные копии зарегистрированы (№ {', '.join(numbers)}) "
+                        "и должны совпадать с журналом.", "closed")
 
 
 def check_classgroup(session, cls):

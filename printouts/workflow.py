@@ -865,6 +865,7 @@ class Registration:
                             f"{fmt_date(printout.registered_on)}.", "number")
         # The drawing below compares the sheets with the journal itself.
         actor = _transition(session, self.user, printout, "registered", self.version, check_fresh=False)
+        _check_closed(printout)
         printout.register_number, printout.registered_on = self.number, self.registered_on
         step = _step(session, printout, actor, "registered")
         result = _render(session, printout, signatures(session, printout))
@@ -880,6 +881,18 @@ class Registration:
         printout.sheet_count, printout.stale = pages, False
         step.reason = f"№ {self.number} от {fmt_date(self.registered_on)}, листов: {pages}"
         return printout
+
+
+def _check_closed(printout):
+    """The frozen copy has to stay the journal's true copy: its period (or year) is closed first, and
+    the journal refuses every write in a closed period, corrections included (app/journal_entry.py)."""
+    period, year = printout.period, printout.school_year
+    if period is not None and not period.closed:
+        raise RuleError(f"Период «{period.title}» ещё не закрыт: пока он открыт, отметки под подписями могут "
+                        "измениться. Закройте период («Структура школы → Учебные периоды»), затем "
+                        "зарегистрируйте копию.", "step")
+    if period is None and not year.closed:
+        raise RuleError(f"{year} ещё не закрыт: копию за год регистрируют после закрытия года.", "step")
 
 
 def register(session, user, printout, number, registered_on=None, sheet_count=None, version=None):

@@ -133,3 +133,25 @@ def without_demo_timetable():
 
     remove_demo_timetable(db.session)
     db.session.commit()
+
+
+def clear_final_marks(period, class_name=None):
+    """Take the demo's final marks of a period away (of one class, or of all): a test that sets its
+    own pattern of final marks, or a school whose teachers have not given them yet."""
+    from app.journal import FinalMark
+    from app.people import Enrollment
+
+    where = [FinalMark.period_id == period.id]
+    if class_name is not None:
+        where.append(FinalMark.student_id.in_(db.select(Enrollment.student_id).where(
+            Enrollment.classgroup_id == classgroup(class_name).id)))
+    db.session.execute(db.delete(FinalMark).where(*where))
+    db.session.commit()
+
+
+def reopen_directly(period):
+    """The period as it was before the administration closed it. Set directly: the rule
+    (app/structure.check_reopening) keeps a period closed once a copy of it is registered, and
+    the demo's 1st quarter has registered copies."""
+    period.closed = False
+    db.session.commit()

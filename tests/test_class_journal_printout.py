@@ -25,7 +25,7 @@ from printouts.final_marks import build_final_marks
 from printouts.pdf import PrintoutError
 from printouts.sheets import SheetCache
 from tests.conftest import TODAY
-from tests.school import assignment_of, classgroup, students_of, work_type_named
+from tests.school import assignment_of, classgroup, clear_final_marks, students_of, work_type_named
 
 SIGNED = date(2026, 12, 30)
 
@@ -379,6 +379,7 @@ def test_a_homework_longer_than_a_page_goes_on_over_the_page(ctx):
 def test_summary_sheet_of_final_marks_against_the_database(ctx):
     five_a = classgroup("5А")
     q1, q4 = quarter(1), quarter(4)
+    clear_final_marks(q1, "5А")  # the test's own pattern, with gaps
     students = sorted(students_of("5А"), key=alphabetical)
     subjects = db.session.scalars(select(Subject).where(Subject.id.in_(select(TeachingAssignment.subject_id).where(
         TeachingAssignment.classgroup_id == five_a.id))).order_by(Subject.id)).all()

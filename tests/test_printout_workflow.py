@@ -17,11 +17,13 @@ from app import journal_entry as entry
 from app.extensions import db
 from app.journal import FinalMark
 from app.rules import Conflict, RuleError
-from app.structure import Period, TeachingAssignment
+from app.structure import Period, TeachingAssignment, check_period
 from printouts import archive, jobs, workflow
 from printouts.models import STATES, ArchiveRecord, PrintJob, Printout, PrintoutSheet, PrintoutStep
 from tests.conftest import api_token, csrf_token, login
-from tests.school import assignment_of, classgroup, deputy_writer, lesson_on, person_of_login, roster
+from tests.school import (
+    assignment_of, classgroup, clear_final_marks, deputy_writer, lesson_on, person_of_login, reopen_directly, roster,
+)
 
 LOGINS = ("admin", "director", "deputy", "secretary", "teacher", "classteacher", "parent", "student")
 Q1_DAY = date(2026, 10, 14)  # a Wednesday of the 1st quarter
@@ -135,6 +137,7 @@ def test_a_period_not_yet_over_is_not_printed(ctx):
 
 def test_missing_final_marks_are_listed_and_the_deputy_decides(ctx):
     cls = classgroup("5Б")
+    clear_final_marks(q1(), "5Б")
     students = sorted(roster_of(cls), key=lambda s: (s.last_name, s.first_name, s.middle_name or ""))
     subjects = {a.subject_id for a in db.session.scalars(select(TeachingAssignment)
                                                          .where(TeachingAssignment.classgroup_id == cls.id))}
@@ -390,8 +393,12 @@ def test_the_hash_is_stable_and_the_frozen_pdf_never_changes(ctx):
     again = build_class_journal(db.session, printout.classgroup_id, printout.period_id,
                                 school_name=workflow.school_name(), signatures=signed)
     assert hashlib.sha256(again.pdf).hexdigest() == digest
-    # A change of the journal after registration, and the steps after it, change nothing frozen.
-    add_q1_mark("teacher", "5")
+    # After registration the journal of the closed period refuses a change, and the period stays closed.
+    refused(lambda: add_q1_mark("teacher", "5"), "закрыт")
+    period = q1()
+    period.closed = False
+    refused(lambda: check_period(db.session, period), "не открывается", printout.register_number)
+    # The steps after registration change nothing frozen.
     workflow.director_sign(db.session, user("director"), printout)
     workflow.seal(db.session, user("secretary"), printout)
     db.session.commit()
@@ -422,7 +429,8 @@ def test_a_paper_copy_is_checked_by_its_number_or_its_file(ctx):
 
 
 def add_q1_mark(login_name, value, day=Q1_DAY):
-    """A mark the deputy puts with a reason at a 1st-quarter lesson of the teacher's 5А group."""
+    """A mark the deputy puts with a reason at a 1st-quarter lesson of the teacher's 5А group
+    (refused while the quarter is closed)."""
     assignment = assignment_of(login_name)
     lesson = lesson_on(assignment, day)
     student = roster(assignment)[0]
@@ -432,6 +440,7 @@ def add_q1_mark(login_name, value, day=Q1_DAY):
 
 
 def test_a_mark_change_under_a_signed_sheet_sends_only_that_sheet_back(ctx):
+    reopen_directly(q1())
     assignment = assignment_of("teacher")
     lesson_on(assignment, Q1_DAY)  # the lesson first: it changes the sheet of topics too
     printout = fresh_copy()
@@ -459,6 +468,7 @@ def test_a_mark_change_under_a_signed_sheet_sends_only_that_sheet_back(ctx):
 
 
 def test_a_step_on_a_copy_whose_data_changed_is_not_taken(ctx):
+    reopen_directly(q1())
     printout = demo("class_teacher_certified")
     add_q1_mark("teacher", "4")
     error = refused(lambda: workflow.certify_as_deputy(db.session, user("deputy"), printout), "изменились")
@@ -562,6 +572,7 @@ def test_batch_of_a_period_runs_in_the_background_to_the_end(app, ctx, caplog):
 
 
 def test_batch_leaves_out_classes_without_final_marks_unless_told(app, ctx):
+    clear_final_marks(q1())
     job = jobs.start_batch(db.session, user("deputy"), q1(), kind="final_marks")
     db.session.commit()
     done = wait_for_job(job.id)
@@ -674,6 +685,44 @@ def test_secretary_registers_on_the_page_and_a_refusal_keeps_what_was_typed(clie
     assert pdf.mimetype == "application/pdf"
     with app.app_context():
         assert hashlib.sha256(pdf.data).hexdigest() == db.session.get(Printout, printout_id).sha256
+
+
+def test_a_copy_is_registered_only_once_its_period_is_closed(client, app):
+    with app.app_context():
+        printout = demo("deputy_certified")
+        printout_id, sheets_count = printout.id, printout.sheet_count
+        reopen_directly(q1())
+        refused(lambda: workflow.register(db.session, user("secretary"), printout, "ЭЖ-2026/900"),
+                "«1 четверть» ещё не закрыт", "Закройте период")
+    login(client, "secretary")
+    url = f"/printouts/{printout_id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Период ещё не закрыт: копию регистрируют после закрытия" in page
+    form = {"step": "register", "number": "ЭЖ-2026/900", "registered_on": "23.11.2026",
+            "sheet_count": str(sheets_count), "csrf_token": csrf_token(client, url)}
+    res = client.post(f"{url}/step", data=form)
+    assert res.status_code == 422 and "ещё не закрыт" in res.get_data(as_text=True)
+    with app.app_context():
+        printout = db.session.get(Printout, printout_id)
+        assert printout.register_number is None and printout.frozen_pdf is None
+        # Closed by the administration, the same copy is registered.
+        q1().closed = True
+        db.session.commit()
+    res = client.post(f"{url}/step", data=form, follow_redirects=True)
+    assert "Копия зарегистрирована: № ЭЖ-2026/900" in res.get_data(as_text=True)
+
+
+def test_a_period_with_a_registered_copy_does_not_reopen_on_its_form(client, app):
+    with app.app_context():
+        period_id, number = q1().id, demo("registered").register_number
+    login(client, "deputy")
+    url = f"/periodview/edit/{period_id}"
+    form = {"school_year": "1", "kind": "quarter", "number": "1", "starts_on": "01.09.2026",
+            "ends_on": "24.10.2026", "grade_from": "2", "grade_to": "9", "csrf_token": csrf_token(client, url)}
+    text = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "Период не открывается" in text and number in text
+    with app.app_context():
+        assert db.session.get(Period, period_id).closed
 
 
 def test_verification_page_checks_an_uploaded_copy(client, app):

@@ -182,7 +182,7 @@ class PrintoutView(BaseView):
             actions=workflow.actions_for(printout, user), typed=typed or {}, step_text=workflow.STEP_TEXT,
             refused_text=workflow.REFUSED_TEXT, cover_key=workflow.cover_key(printout),
             suggested=workflow.suggest_register_number(db.session, printout) if not printout.register_number else "",
-            period_open=printout.period is not None and not printout.period.closed,
+            period_open=not (printout.period or printout.school_year).closed,
             today=today(), record=db.session.scalar(select(ArchiveRecord).where(
                 ArchiveRecord.printout_id == printout.id))), status
 
