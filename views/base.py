@@ -11,9 +11,10 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_filter_args
 from marshmallow import ValidationError
+from sqlalchemy import Boolean
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DataError, IntegrityError
-from wtforms import DateField
+from wtforms import BooleanField, DateField
 from wtforms.validators import DataRequired, Optional
 
 from app.extensions import db
@@ -102,9 +103,22 @@ class JournalModelView(ModelView):
         self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
         self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
         self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
+        self._optional_checkboxes()
         super().__init__(**kwargs)
         for col in list(self.list_columns) + list(self.show_columns):
             self.formatters_columns.setdefault(col, value_text)
+
+    def _optional_checkboxes(self):
+        """FAB gives a NOT NULL boolean column an InputRequired checkbox, so an unticked box («Закрыт»,
+        «Текущий») could never be saved: such columns get a plain, optional checkbox."""
+        columns = {c.key: c for c in self.datamodel.obj.__table__.columns}
+        for extra, shown in (("add_form_extra_fields", self.add_columns), ("edit_form_extra_fields", self.edit_columns)):
+            fields = dict(getattr(self, extra) or {})
+            for name in shown or ():
+                column = columns.get(name)
+                if column is not None and isinstance(column.type, Boolean) and name not in fields:
+                    fields[name] = BooleanField(self.label_columns.get(name, name), validators=[Optional()])
+            setattr(self, extra, fields)
 
     # FAB offers deletion; the journal never deletes register data.
     def delete(self, pk):  # pragma: no cover - not exposed: no route, no permission
