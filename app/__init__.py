@@ -2,6 +2,7 @@
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 # Every area's models must be mapped before FAB builds forms.
 from app import diary, journal, messages, notifications, parent_report, people, structure, timetable  # noqa: F401
@@ -23,6 +24,9 @@ def create_app(overrides=None):
     )
     app.config.from_object("config")
     app.config.update(overrides or {})
+    # Before any route is added: an id in a URL that no column can hold (PostgreSQL's integer
+    # ends at 2³¹−1) is no page, 404, instead of a database error (500).
+    app.url_map.converters["int"] = RecordId
     os.makedirs(app.instance_path, exist_ok=True)
     compile_translations()
 
@@ -48,6 +52,14 @@ def create_app(overrides=None):
     register_filters(app)
     register_error_pages(app)
     return app
+
+
+class RecordId(IntegerConverter):
+    """Flask's <int:…>, bounded by the database's integer."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2 ** 31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def compile_translations():

@@ -721,8 +721,16 @@ def test_a_period_with_a_registered_copy_does_not_reopen_on_its_form(client, app
             "ends_on": "24.10.2026", "grade_from": "2", "grade_to": "9", "csrf_token": csrf_token(client, url)}
     text = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
     assert "Период не открывается" in text and number in text
+    # The 2nd quarter, with nothing registered, is saved open: the box «Закрыт» left unticked.
     with app.app_context():
         assert db.session.get(Period, period_id).closed
+        q2_id = q2().id
+    url = f"/periodview/edit/{q2_id}"
+    res = client.post(url, data={**form, "number": "2", "starts_on": "05.11.2026", "ends_on": "28.12.2026",
+                                 "csrf_token": csrf_token(client, url)})
+    assert res.status_code == 302
+    with app.app_context():
+        assert not db.session.get(Period, q2_id).closed
 
 
 def test_verification_page_checks_an_uploaded_copy(client, app):

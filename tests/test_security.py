@@ -146,3 +146,11 @@ def test_api_is_jwt_only(client):
     login(client, "secretary")  # a browser session is not enough to write through the API
     res = client.post("/api/v1/subject/", json={"name": "Астрономия"})
     assert res.status_code == 401
+
+
+@pytest.mark.parametrize("url", ["/printouts/3000000000", "/printouts/99999999999999999999/pdf",
+                                 "/printouts/batch/3000000000.json", "/timetable/class/3000000000"])
+def test_an_id_no_column_can_hold_is_no_page(client, url):
+    login(client, "deputy")
+    res = client.get(url)
+    assert res.status_code == 404 and "Страница не найдена" in res.get_data(as_text=True)
