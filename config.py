@@ -149,5 +149,8 @@ MESSAGE_ATTACHMENTS_MAX_BYTES = int(os.environ.get("MESSAGE_ATTACHMENTS_MAX_BYTE
 MESSAGE_ATTACHMENTS_MAX_COUNT = int(os.environ.get("MESSAGE_ATTACHMENTS_MAX_COUNT", "5"))
 MESSAGE_RECIPIENTS_MAX = int(os.environ.get("MESSAGE_RECIPIENTS_MAX", "300"))
 MAX_CONTENT_LENGTH = HOMEWORK_FILE_MAX_BYTES + 1024 * 1024
+# Printouts (printouts/jobs.py): worker processes that draw a batch of class journals in parallel
+# (xhtml2pdf and ReportLab hold one process-wide lock). Empty: as many as cores, at most 4.
+PRINTOUT_WORKERS = int(os.environ["PRINTOUT_WORKERS"]) if os.environ.get("PRINTOUT_WORKERS", "").strip() else None
 # Whether demo logins may exist: only `flask journal demo` turns the demo on.
 DEMO_PASSWORD = "demo"

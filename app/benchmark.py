@@ -1364,8 +1364,11 @@ def run_benchmark(target, scale, repeat=50, warmup=5, regenerate=False, profile=
               help="gc.freeze() перед замером, как делает run.py: полная сборка мусора не обходит объекты приложения.")
 @click.option("--sql", "show_sql", is_flag=True,
               help="Напечатать SQL одного запроса журнала, списка, сохранения и дневника.")
+@click.option("--printouts/--no-printouts", default=True, show_default=True,
+              help="Затем замер печатных форм (printouts/benchmark.py): лист, класс, вся школа в процессах.")
+@click.option("--workers", default="1,2", show_default=True, help="Числа процессов печати всей школы.")
 def benchmark_command(postgres_url, both, sqlite_path, repeat, warmup, students, classes, marks, grid_size, seed,
-                      regenerate, profile, gc_freeze, show_sql):
+                      regenerate, profile, gc_freeze, show_sql, printouts, workers):
     import config
 
     scale = Scale(students=students, classes=classes, marks=marks, grid_size=grid_size, seed=seed)
@@ -1382,3 +1385,7 @@ def benchmark_command(postgres_url, both, sqlite_path, repeat, warmup, students,
         click.echo("PostgreSQL пропущен: укажите --postgres URL или DATABASE_URL.")
     for target in targets:
         run_benchmark(target, scale, repeat, warmup, regenerate, profile, show_sql, gc_freeze)
+        if printouts:
+            from printouts.benchmark import measure_printouts
+
+            measure_printouts(target, scale, repeat=min(repeat, 9), workers=workers)

@@ -111,7 +111,7 @@ def test_diary_week_statements_do_not_depend_on_database_size(measurements):
 def test_command_reuses_its_school_and_prints_the_table(schools):
     target, scale = schools["small"]
     result = CliRunner().invoke(benchmark_command, [*target_args(target), *scale_args(scale),
-                                                    "--repeat", "2", "--warmup", "1"])
+                                                    "--repeat", "2", "--warmup", "1", "--workers", "1"])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "взята готовая" in out and "Создаю школу" not in out
@@ -125,6 +125,11 @@ def test_command_reuses_its_school_and_prints_the_table(schools):
     lessons = re.search(r"уроков ([\d ]+), отметок", out).group(1)
     assert f"создание: {lessons} урок" in out and f"(в школе {lessons})" in out, out
     assert f"повторно: создано 0, на месте {lessons} за" in out, out
+    # Then the printouts, on the same school: a sheet, a class, the whole school in a worker process.
+    printouts = out.split("=== Печатные формы: замер")[1]
+    for line in ("Лист журнала 30 учеников × 40 уроков", "цель ≤ 0,100 с", "Журнал класса", "листы из кэша",
+                 "1 процесс:", "цель ≤ 300 МиБ"):
+        assert line in printouts, printouts
 
 
 def test_the_timetable_has_no_clash_and_makes_exactly_the_schools_lessons(schools):
