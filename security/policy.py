@@ -436,11 +436,15 @@ def receives_mail():
 
 
 def mail_classes(user):
-    """Classes of this school year whose families a teacher writes to: taught or led ones."""
+    """Classes of this school year whose families a teacher writes to: taught or led ones; the
+    director and the deputies write to the families of every class (001 3.9, 3.7: they answer for
+    the whole school, and a parent is called in by them, not only by the class teacher)."""
     person = person_of(user)
     if person.staff is None:
         return false()
     current_year = select(SchoolYear.id).where(SchoolYear.is_current.is_(True))
+    if role_names(user) & JOURNAL_ADMINISTRATION:
+        return ClassGroup.school_year_id.in_(current_year)
     return ClassGroup.school_year_id.in_(current_year) & or_(
         ClassGroup.id.in_(_taught_class_ids(person.staff.id)), ClassGroup.class_teacher_id == person.staff.id)
 
@@ -523,8 +527,9 @@ def mail_rule_text(author):
     """The rule, as a refused writer reads it."""
     person = person_of(author)
     if person.staff is not None:
-        return ("Сотрудники пишут друг другу, а учитель — ещё ученикам и родителям классов, в которых ведёт уроки "
-                "или классное руководство. Уволенным сотрудникам и выбывшим ученикам новые сообщения не приходят.")
+        return ("Сотрудники пишут друг другу, учитель — ещё ученикам и родителям классов, в которых ведёт уроки "
+                "или классное руководство, а директор и его заместители — семьям всех классов. Уволенным "
+                "сотрудникам и выбывшим ученикам новые сообщения не приходят.")
     if person.guardian is not None:
         return ("Родитель пишет учителям своего ребёнка, его классному руководителю и администрации школы "
                 "(директору, заместителям директора); другим семьям писать нельзя.")

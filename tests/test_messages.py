@@ -41,7 +41,9 @@ STAFF = {"admin", "director", "deputy", "secretary", "teacher", "classteacher"}
 # English group and the demo student is in the second: the family may not write to her first
 # (she is not that child's teacher), though she may write to them (she teaches their class).
 MAY_WRITE = {
-    **{name: STAFF - {name} for name in ("admin", "director", "deputy", "secretary")},
+    **{name: STAFF - {name} for name in ("admin", "secretary")},
+    # The director and the deputies write to the families of every class.
+    **{name: STAFF - {name} | {"parent", "student"} for name in ("director", "deputy")},
     "teacher": STAFF - {"teacher"} | {"parent", "student"},
     "classteacher": STAFF - {"classteacher"} | {"parent", "student"},
     "parent": {"director", "deputy", "classteacher"},
@@ -222,13 +224,20 @@ def test_a_reply_goes_to_the_thread_never_to_another_family(app):
         db.session.rollback()
 
 
-def test_the_director_answers_a_parent_she_could_not_write_to_first(app):
+def test_the_director_answers_a_parents_question_in_its_thread(app):
     with app.app_context():
-        assert "писать вам нельзя" in refusal("director", ["parent"])
+        assert "писать вам нельзя" in refusal("secretary", ["parent"])
         question = send("parent", ["director"], "Ошибка в журнале", "У дочери не та отметка за 12.11.2026.")
         answer = mail.send_message(db.session, user("director"), None, "", "Проверим.", reply_to=question)
         db.session.commit()
         assert [r.recipient_id for r in answer.recipients] == [uid("parent")]
+
+
+def test_the_director_writes_to_any_family_of_the_school(app):
+    with app.app_context():
+        new_login(other_family_parent(), "parent2", "Parent")
+        message = send("director", ["parent2"], "Приглашение", "Приглашаю вас на беседу в четверг.")
+        assert [r.recipient_id for r in message.recipients] == [uid("parent2")]
 
 
 # ---------------------------------------------------------------- nobody reads another's message
