@@ -9,11 +9,16 @@ import re
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from sqlalchemy import select
+
 from app.extensions import db
+from app.journal import FinalMark
+from app.people import Student
+from app.structure import Subject
 from printouts import workflow
 from printouts.models import Printout
 from tests import test_browser as foundation
-from tests.school import person_of_login
+from tests.school import classgroup, person_of_login
 
 live_url, browser, sign_in = foundation.live_url, foundation.browser, foundation.sign_in
 
@@ -37,8 +42,19 @@ def steps_between(app, printout_id):
         return printout.register_number
 
 
+def forget_a_maths_final_mark(class_name="5А"):
+    """One student of the class is left without the quarter's mark in mathematics."""
+    student_ids = select(Student.id).where(Student.classgroup_id == classgroup(class_name).id)
+    mark = db.session.scalar(select(FinalMark).join(Subject, Subject.id == FinalMark.subject_id).where(
+        Subject.name == "Математика", FinalMark.kind == "period", FinalMark.student_id.in_(student_ids))
+        .order_by(FinalMark.id))
+    db.session.delete(mark)
+    db.session.commit()
+
+
 def test_deputy_prints_teacher_signs_director_signs(app, live_url, browser):
     with app.app_context():
+        forget_a_maths_final_mark()
         teacher = person_of_login("teacher")
         teacher_name, teacher_short = teacher.full_name, teacher.short_name
 
