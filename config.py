@@ -148,7 +148,9 @@ MESSAGE_ATTACHMENT_MAX_BYTES = int(os.environ.get("MESSAGE_ATTACHMENT_MAX_BYTES"
 MESSAGE_ATTACHMENTS_MAX_BYTES = int(os.environ.get("MESSAGE_ATTACHMENTS_MAX_BYTES", str(10 * 1024 * 1024)))
 MESSAGE_ATTACHMENTS_MAX_COUNT = int(os.environ.get("MESSAGE_ATTACHMENTS_MAX_COUNT", "5"))
 MESSAGE_RECIPIENTS_MAX = int(os.environ.get("MESSAGE_RECIPIENTS_MAX", "300"))
-MAX_CONTENT_LENGTH = HOMEWORK_FILE_MAX_BYTES + 1024 * 1024
+# The largest request: a homework file, or a message's attachments as the REST API carries them
+# (base64: 4 bytes for every 3), with a megabyte for the rest of the form.
+MAX_CONTENT_LENGTH = max(HOMEWORK_FILE_MAX_BYTES, -(-MESSAGE_ATTACHMENTS_MAX_BYTES * 4 // 3)) + 1024 * 1024
 # Printouts (printouts/jobs.py): worker processes that draw a batch of class journals in parallel
 # (xhtml2pdf and ReportLab hold one process-wide lock). Empty: as many as cores, at most 4.
 PRINTOUT_WORKERS = int(os.environ["PRINTOUT_WORKERS"]) if os.environ.get("PRINTOUT_WORKERS", "").strip() else None

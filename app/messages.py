@@ -665,7 +665,6 @@ def thread_of(session, user, message_id):
     files = session.execute(select(MessageAttachment.id, MessageAttachment.message_id, MessageAttachment.filename,
                                    MessageAttachment.content_type, MessageAttachment.size)
                             .where(MessageAttachment.message_id.in_(ids)).order_by(MessageAttachment.id)).all()
-    shows_everyone = policy.person_of(user).staff is not None
     items = {message.id: ThreadMessage(message, names[message.author_id], message.author_id == user.id,
                                        class_name=f"{grade}{letter}" if grade else "")
              for message, grade, letter in rows}
@@ -674,9 +673,7 @@ def thread_of(session, user, message_id):
         item.total += 1
         if recipient_id == user.id:
             item.received, item.read_at, item.archived_at = True, read_at, archived_at
-        # Families see only themselves among the recipients (like a blind copy): a letter to the
-        # whole class must not tell one family who the others are. The author sees every receipt.
-        if item.mine or recipient_id == user.id or shows_everyone:
+        if policy.sees_receipt(user, item.message.author_id, recipient_id):
             item.recipients.append(Receipt(names[recipient_id], read_at))
     for row in files:
         items[row.message_id].attachments.append(AttachmentInfo(*row))
@@ -720,14 +717,18 @@ def own_message(session, user, message_id):
     return session.scalar(select(Message).where(Message.id == message_id, policy.visible_messages(user)))
 
 
-def read_receipts(session, author_user, message_id):
-    """Who has read a sent message and when, for its author only (None for anybody else)."""
-    if session.scalar(select(Message.id).where(Message.id == message_id, Message.author_id == author_user.id)) is None:
-        return None
-    rows = session.execute(select(MessageRecipient.recipient_id, MessageRecipient.read_at)
-                           .where(MessageRecipient.message_id == message_id).order_by(MessageRecipient.id)).all()
-    names = people_named(session, [r.recipient_id for r in rows])
-    return [Receipt(names[r.recipient_id], r.read_at) for r in rows]
+def set_received_state(session, user_id, message, read=None, archived=None):
+    """What a recipient changes of a message they got: read (once read, it stays read: the author
+    already sees the receipt) and the archive. Nothing else of a sent message changes."""
+    if not any(r.recipient_id == user_id for r in message.recipients):
+        raise RuleError("Отмечать прочитанным и убирать в архив можно только полученные сообщения.", "read")
+    if read is False:
+        raise RuleError("Прочитанное сообщение не становится непрочитанным: автор уже видит отметку.", "read")
+    if read:
+        mark_read(session, user_id, [message.id])
+    if archived is not None:
+        archive(session, user_id, [message.id], archived=archived)
+    return message
 
 
 def attachment_for(session, user, attachment_id):

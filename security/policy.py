@@ -539,6 +539,13 @@ def mail_rule_text(author):
     return "Сообщения пишут сотрудники школы, родители и ученики."
 
 
+def sees_receipt(viewer, author_id, recipient_id):
+    """Whose receipt of a message (read or not, when) the viewer sees, on the page and in the API: the
+    author every one; staff every recipient of a message they got; a family only its own, like a blind
+    copy, so that a letter to a whole class does not tell one family who the others are."""
+    return author_id == viewer.id or recipient_id == viewer.id or person_of(viewer).staff is not None
+
+
 def visible_messages(user):
     """Only one's own messages: those one wrote or received. Nobody else's, whatever the role."""
     if user is None or not getattr(user, "id", None):

@@ -8,6 +8,10 @@ PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8">
 <h1 style="font-size: 1.4em;">{{ title }}</h1><p>{{ text }}</p><p><a href="/">На главную</a></p></body></html>"""
 
 
+TOO_LARGE = ("Запрос больше, чем принимает журнал: уменьшите или разделите файлы "
+             "(ограничения написаны под полем «Файлы»).")
+
+
 def _page(status, title, text):
     if request.path.startswith("/api/"):
         return {"message": f"{title}. {text}"}, status
@@ -24,6 +28,10 @@ def register_error_pages(app):
     def too_many(_err):
         return _page(429, "Слишком много попыток входа",
                      "Подождите минуту и попробуйте снова. Если забыли пароль, обратитесь к администратору журнала.")
+
+    @app.errorhandler(413)
+    def too_large(_err):
+        return _page(413, "Слишком большой запрос", TOO_LARGE)
 
     @app.errorhandler(404)
     def not_found(_err):

@@ -15,6 +15,7 @@ from flask_appbuilder.api import permission_name, protect, safe
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app import messages as mail
 from app.extensions import db
@@ -24,6 +25,7 @@ from app.structure import ClassGroup
 from security import policy
 from security.roles import METHOD_PERMISSIONS
 from views.base import LoadingInterface, acting_user, is_id
+from views.errors import TOO_LARGE
 from views.journal_grid import _attachment_header
 from views.timetable_api import RISON_PARAMETER, BadListParameter, QueryFilterApi, arg_id, id_field, query_parameter
 
@@ -197,6 +199,8 @@ def _limits():
     return {"file": mail.megabytes(mail.setting("MESSAGE_ATTACHMENT_MAX_BYTES")),
             "total": mail.megabytes(mail.setting("MESSAGE_ATTACHMENTS_MAX_BYTES")),
             "count": mail.setting("MESSAGE_ATTACHMENTS_MAX_COUNT"), "types": mail.ALLOWED_TEXT,
+            "file_bytes": mail.setting("MESSAGE_ATTACHMENT_MAX_BYTES"),
+            "total_bytes": mail.setting("MESSAGE_ATTACHMENTS_MAX_BYTES"),
             "accept": ",".join(f".{extension}" for extension in mail.FILE_TYPES)}
 
 
@@ -217,10 +221,9 @@ def _own_read_at(message):
 
 
 def _receipts(message):
-    """Every receipt for the author; a recipient sees only their own (like a blind copy)."""
-    viewer = _viewer_id()
+    viewer = acting_user()
     return [{"recipient": r.recipient_id, "read_at": _iso(r.read_at)} for r in message.recipients
-            if message.author_id == viewer or r.recipient_id == viewer]
+            if policy.sees_receipt(viewer, message.author_id, r.recipient_id)]
 
 
 def _attachments(message):
@@ -364,10 +367,14 @@ class MessageApi(QueryFilterApi):
 
     def _load_write(self, partial):
         # Unlike the journal's resources, a student's account writes here (001 3.10.3): no refusal.
-        if not request.is_json or not isinstance(request.json, dict):
+        try:
+            body = request.get_json(silent=True) if request.is_json else None
+        except RequestEntityTooLarge:  # FAB's @safe would make it a 500
+            return None, self.response(413, message=TOO_LARGE)
+        if not isinstance(body, dict):
             return None, self.response_400(message="Ожидается JSON-объект.")
         try:
-            return self.write_schema.load(request.json, partial=partial), None
+            return self.write_schema.load(body, partial=partial), None
         except ValidationError as err:
             return None, self.response_422(message=err.messages)
 
@@ -391,16 +398,7 @@ class MessageApi(QueryFilterApi):
         if other or not data:
             raise RuleError("Отправленное сообщение не меняют: можно только отметить полученное прочитанным "
                             "(read: true) или убрать в архив (archived: true/false).", other[0] if other else "read")
-        user_id = _viewer_id()
-        if not any(r.recipient_id == user_id for r in message.recipients):
-            raise RuleError("Отмечать прочитанным и убирать в архив можно только полученные сообщения.", "read")
-        if data.get("read") is False:
-            raise RuleError("Прочитанное сообщение не становится непрочитанным: автор уже видит отметку.", "read")
-        if data.get("read"):
-            mail.mark_read(db.session, user_id, [message.id])
-        if "archived" in data:
-            mail.archive(db.session, user_id, [message.id], archived=data["archived"])
-        return message
+        return mail.set_received_state(db.session, _viewer_id(), message, data.get("read"), data.get("archived"))
 
     @api_expose("/attachment/<attachment_id>", methods=["GET"])
     @protect()
