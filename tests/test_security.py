@@ -154,3 +154,10 @@ def test_an_id_no_column_can_hold_is_no_page(client, url):
     login(client, "deputy")
     res = client.get(url)
     assert res.status_code == 404 and "Страница не найдена" in res.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("day", ["0001-01-03", "9999-12-31", "01.01.0001", "2026-02-30"])
+def test_a_week_page_of_a_date_no_school_has_shows_this_week(client, day):
+    login(client, "teacher")
+    res = client.get(f"/timetable/my?day={day}", follow_redirects=True)
+    assert res.status_code == 200 and "23.11.2026" in res.get_data(as_text=True)

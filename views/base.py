@@ -4,6 +4,8 @@ FAB, forms that keep what was typed when a rule refuses, Russian dates, no delet
 Views stay thin: they gather what the form or the JSON says and call a rule in
 app/; a RuleError becomes a message beside the field (forms) or a 422 (API).
 """
+from datetime import datetime
+
 from flask import abort, current_app, flash, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -19,7 +21,7 @@ from wtforms.validators import DataRequired, Optional
 
 from app.extensions import db
 from app.formatting import value_text
-from app.rules import Conflict, RuleError
+from app.rules import Conflict, RuleError, today
 from security import policy
 from security.roles import METHOD_PERMISSIONS
 
@@ -314,6 +316,19 @@ class JournalRestApi(ModelRestApi):
 
 
 MAX_ID = 2 ** 31 - 1
+
+
+def arg_day():
+    """?day=ГГГГ-ММ-ДД or ДД.ММ.ГГГГ of a week page; today when absent, unreadable or no school's
+    date (the pages step a week back and forth from it, which year 1 or 9999 cannot)."""
+    text = request.args.get("day", "")
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            day = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        return day if 1900 <= day.year <= 2100 else today()
+    return today()
 
 
 def is_id(value):

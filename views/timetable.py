@@ -21,7 +21,7 @@ from app.people import Staff
 from app.rules import RuleError, today
 from app.structure import ClassGroup, SchoolYear, Subject, TeachingAssignment
 from security import policy
-from views.base import CheckedModelView, JournalModelView, LoadingInterface, MAX_ID, acting_user, date_field
+from views.base import CheckedModelView, JournalModelView, LoadingInterface, MAX_ID, acting_user, arg_day, date_field
 
 READ_PAGES = ("index", "class_week", "teacher_week", "my_week", "day", "sheet")
 WRITE_PAGES = ("add_slot", "change_slot", "close_slot", "add_absence", "substitute", "generate")
@@ -62,17 +62,6 @@ def form_row(model, name, label, required=True):
     if row is None:
         raise RuleError(f"{label}: выберите из списка.", name)
     return row
-
-
-def arg_day():
-    """?day=ГГГГ-ММ-ДД or ДД.ММ.ГГГГ; today when absent or unreadable."""
-    text = request.args.get("day", "")
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return today()
 
 
 def _writer():
