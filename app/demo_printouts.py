@@ -7,6 +7,10 @@ it is: the history of each copy is what the school would see. The teachers of 5�
 login signed «on paper»: a deputy records their signatures (workflow.record_paper_signature).
 Nothing is committed: the caller commits.
 """
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import select
 
 from app.people import Staff
@@ -26,8 +30,9 @@ def create_demo_printouts(session, logins):
     # The eight copies are made of the same data: drawn once, like a deputy's batch.
     drawn = build_class_journal(session, classgroup.id, period.id, school_name=workflow.school_name())
     for state in workflow.ORDER:
-        printout = workflow.generate(session, logins["deputy"], classgroup, period, incomplete_ok=True,
-                                     duplicate_ok=True, rendered=drawn)
+        with _on(_holiday_days(period)[1]):  # day 2 of the holidays: the deputy prints
+            printout = workflow.generate(session, logins["deputy"], classgroup, period, incomplete_ok=True,
+                                         duplicate_ok=True, rendered=drawn)
         _move_to(session, printout, state, logins)
     session.flush()
     return len(workflow.ORDER)
@@ -45,8 +50,32 @@ def _last_finished_period(session, classgroup):
         Period.grade_to >= classgroup.grade, Period.ends_on < today()).order_by(Period.ends_on.desc()))
 
 
+def _holiday_days(period, count=7):
+    """The school's days after the period, as 004 §4 lays the sign-off out over the holidays (day 2
+    the deputy prints, day 3 the teachers sign, …): weekdays, never later than today."""
+    days, day = [], period.ends_on
+    while len(days) < count:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days.append(min(day, today()))
+    return days
+
+
+@contextmanager
+def _on(day):
+    """The school's clock (app.rules.today) pinned to `day` while a step is taken, so that the dates
+    under the signatures and in the register are those of the holidays, not of the demo's creation."""
+    config = current_app.config
+    kept = config.get("JOURNAL_TODAY")
+    config["JOURNAL_TODAY"] = day
+    try:
+        yield
+    finally:
+        config["JOURNAL_TODAY"] = kept
+
+
 def _move_to(session, printout, state, logins):
-    """Take the steps that bring a fresh copy to `state`, each by its own person."""
+    """Take the steps that bring a fresh copy to `state`, each by its own person on its own day."""
     steps = [lambda: _teachers_sign(session, printout, logins),
              lambda: workflow.certify_title(session, logins["classteacher"], printout),
              lambda: workflow.certify_as_deputy(session, logins["deputy"], printout),
@@ -56,8 +85,12 @@ def _move_to(session, printout, state, logins):
              lambda: workflow.director_sign(session, logins["director"], printout),
              lambda: workflow.seal(session, logins["secretary"], printout),
              lambda: workflow.archive(session, logins["secretary"], printout)]
-    for step in steps[:workflow.index_of(state)]:
-        step()
+    days = _holiday_days(printout.period)
+    # Day 3 the teachers, day 4 the class teacher, day 5 the deputy; then the office.
+    on = [days[2], days[3], days[4], days[5], days[6], days[6], days[6]]
+    for step, day in zip(steps[:workflow.index_of(state)], on):
+        with _on(day):
+            step()
         session.flush()
 
 
