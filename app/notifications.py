@@ -1258,7 +1258,10 @@ def make_celery(app):
         broker_transport_options={"socket_connect_timeout": app.config["MAIL_TIMEOUT"]},
     )
 
-    @worker.task(name=SEND_JOB, bind=True)
+    # Not shared (Celery's default): each task closes over this application, and a shared one would
+    # be copied into every Celery made later in the process, whose worker would then run it with
+    # the first application's database, mail server and broker.
+    @worker.task(name=SEND_JOB, bind=True, shared=False)
     def send_email_job(task, job_id):
         send_due_emails(app, limit=1, job_ids=[job_id])
         retry_at = db.session.scalar(select(EmailJob.next_attempt_at)
@@ -1266,15 +1269,15 @@ def make_celery(app):
         if retry_at is not None:  # not sent yet: once more when it is due
             task.apply_async((job_id,), countdown=max((retry_at - _now()).total_seconds(), 0))
 
-    @worker.task(name=SEND_DUE)
+    @worker.task(name=SEND_DUE, shared=False)
     def send_due():
         drain(app)
 
-    @worker.task(name=SEND_DIGESTS)
+    @worker.task(name=SEND_DIGESTS, shared=False)
     def send_digests_task(due_before=None):
         run_digests(app, due_before=datetime.fromisoformat(due_before) if due_before else None)
 
-    @worker.task(name=PARENT_REPORT)
+    @worker.task(name=PARENT_REPORT, shared=False)
     def parent_report(report_id):
         from app.parent_report import run_report
 
