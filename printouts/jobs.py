@@ -16,10 +16,11 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -34,7 +35,16 @@ log = logging.getLogger(__name__)
 
 TASK = "journal.print_class"
 QUEUED = "printouts.jobs.queued"  # Session.info: jobs to start once their transaction commits
-NOTES_MAX = 1000
+NOTES_MAX = 1000  # the length of print_job.error
+CUT = "…"  # the first line of notes whose oldest lines were dropped
+NOTE_ATTEMPTS = 5
+# A job unfinished this long after it was asked for died with its process (a restart, a killed
+# worker), as app/parent_report.py's STALE_AFTER says of its jobs; a batch draws class by class,
+# so each class adds its own time to the wait.
+STALE_AFTER = timedelta(minutes=30)
+STALE_PER_CLASS = timedelta(minutes=2)
+STALE_NOTE = ("задание прервалось и не закончилось (сервер перезапускали?): запустите его ещё раз; "
+              "уже сформированные печатные формы сохранены, новое задание их пропустит")
 STATES = {"pending": "ждёт запуска", "running": "идёт", "done": "готово", "failed": "не удалось"}
 
 
@@ -95,6 +105,7 @@ def start_batch(session, user, period, kind="journal", incomplete_ok=False):
     classes = classes_of(session, period)
     if not classes:
         raise RuleError(f"Нет классов, к которым относится период «{period.title}».", "period")
+    _close_stale(session, period.id, kind)
     running = session.scalar(select(PrintJob.id).where(PrintJob.period_id == period.id, PrintJob.kind == kind,
                                                        PrintJob.state.in_(("pending", "running"))))
     if running:
@@ -106,6 +117,20 @@ def start_batch(session, user, period, kind="journal", incomplete_ok=False):
     queued = session.info.setdefault(QUEUED, {"app": current_app._get_current_object(), "jobs": []})
     queued["jobs"].append((job.id, bool(incomplete_ok)))
     return job
+
+
+def _close_stale(session, period_id, kind):
+    """Fail the jobs of this period and kind that died unfinished, with a note saying so: a job
+    left «running» by a dead process would otherwise refuse every new batch of the period.
+    Like app/parent_report.py's _close_stale; the caller commits."""
+    now = workflow.now()
+    unfinished = session.scalars(select(PrintJob).where(PrintJob.period_id == period_id, PrintJob.kind == kind,
+                                                        PrintJob.state.in_(("pending", "running"))))
+    for job in unfinished:
+        if job.created_at < now - STALE_AFTER - STALE_PER_CLASS * (job.total or 0):
+            # Only if still unfinished: a job that finished meanwhile keeps its own end.
+            session.execute(update(PrintJob).where(PrintJob.id == job.id, PrintJob.state.in_(("pending", "running")))
+                            .values(state="failed", finished_at=now, error=_tail(job.error, STALE_NOTE)))
 
 
 @event.listens_for(Session, "after_commit")
@@ -215,6 +240,10 @@ def _print_class(session, job_id, user, classgroup, period, kind, rendered=None,
     except (RuleError, PrintoutError) as exc:
         session.rollback()
         _note(session, job_id, f"{classgroup.name}: {exc.message}")
+    except Exception as exc:  # a bug or a lost connection: the class is noted, the job goes on and ends
+        session.rollback()
+        log.exception("Задание печати %s: класс %s не напечатан", job_id, classgroup.name)
+        _note(session, job_id, f"{classgroup.name}: ошибка: {exc}")
     _advance(session, job_id)
 
 
@@ -285,11 +314,34 @@ def _finish(session, job_id, failed=False):
 
 
 def _note(session, job_id, text):
-    """Add a line to the job's notes (skipped classes, errors), within the column's length."""
-    line = text.replace("\n", " ")[:NOTES_MAX]
-    notes = func.coalesce(PrintJob.error + "\n", "") + line
-    session.execute(update(PrintJob).where(PrintJob.id == job_id).values(error=func.substr(notes, 1, NOTES_MAX)))
-    session.commit()
+    """Add a line to the job's notes (skipped classes, errors) and commit. Workers note at the same
+    time: the notes are written only if they are still what was read, else read again."""
+    line = " ".join(text.splitlines())
+    for _attempt in range(NOTE_ATTEMPTS):
+        notes = session.scalar(select(PrintJob.error).where(PrintJob.id == job_id))
+        same = PrintJob.error.is_(None) if notes is None else PrintJob.error == notes
+        written = session.execute(update(PrintJob).where(PrintJob.id == job_id, same)
+                                  .values(error=_tail(notes, line))).rowcount
+        session.commit()
+        if written:
+            return
+
+
+def _tail(notes, line, limit=NOTES_MAX):
+    """`notes` with `line` added, within `limit` characters: the oldest lines go first (marked by
+    «…»), since the latest ones say how the job ended and why."""
+    old = (notes or "").split("\n")
+    lines = [item for item in old if item and item != CUT] + [line[:limit - len(CUT) - 1]]
+    joined = "\n".join(lines)
+    if old[0] != CUT and len(joined) <= limit:  # nothing dropped yet, nor now
+        return joined
+    kept, room = [], limit - len(CUT) - 1
+    for item in reversed(lines):
+        room -= len(item) + (1 if kept else 0)
+        if room < 0:
+            break
+        kept.insert(0, item)
+    return "\n".join([CUT, *kept])
 
 
 def progress(job):

@@ -17,6 +17,9 @@ from sqlalchemy.orm import relationship
 from flask_appbuilder import Model
 
 KINDS = {"journal": "классный журнал", "final_marks": "сводная ведомость итоговых отметок"}
+# The key of the journal's title page (PrintoutSheet.key): security/policy.py gives it to every
+# teacher who may open a part of the copy, so it is named here, below both.
+TITLE_SHEET = "title"
 # The sign-off, in order (DOMAIN.md «The printed copy and its sign-off»).
 STATES = {
     "generated": "сформирована, ждёт подписей учителей",

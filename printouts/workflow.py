@@ -37,13 +37,13 @@ from app.journal import FinalMark, Lesson
 from app.people import Enrollment, Staff, Student
 from app.rules import Conflict, NeedsConfirmation, RuleError, fmt_date, today
 from app.structure import ClassGroup, Period, SchoolYear, TeachingAssignment, subgroup_student
-from printouts.models import KINDS, STATES, Printout, PrintoutSheet, PrintoutStep
+from printouts.models import KINDS, STATES, TITLE_SHEET, Printout, PrintoutSheet, PrintoutStep
 from security import policy
 from security.roles import DEPUTY, DIRECTOR, SECRETARY
 
 ORDER = tuple(STATES)
 OPEN_STATES = ORDER[:ORDER.index("registered")]  # before the PDF is frozen
-TITLE = "title"
+TITLE = TITLE_SHEET
 # The sheet the class teacher certifies and the deputy's and secretary's lines are on: the journal's
 # title page; the summary sheet of final marks is one sheet and certified as a whole.
 COVER = {"journal": TITLE, "final_marks": "final_marks"}
@@ -64,6 +64,7 @@ STEP_TEXT = {
     "stale": "данные листа изменились после подписи: лист ждёт подписи снова",
     "retracted": "печатная форма заменена новой",
     "disposed": "копия уничтожена по акту",
+    "uncertified": "заверение снято",
 }
 REFUSED_TEXT = {
     "signed": "не подписал(а) лист",
@@ -328,6 +329,20 @@ def check_period(classgroup, period):
                         f"({fmt_date(period.ends_on)}), в каникулы.", "period")
 
 
+WHOLE_YEAR = "year"  # the form's value for a copy of the whole school year
+
+
+def chosen_period(session, period_id, whole_year=False):
+    """The period a copy is asked for; None (the school year) only when the year is asked for
+    explicitly: a period id that names nothing is refused, not printed as the whole year."""
+    if whole_year:
+        return None
+    period = session.get(Period, period_id) if period_id else None
+    if period is None:
+        raise RuleError("Выберите период.", "period")
+    return period
+
+
 def active_printouts(session, classgroup_id, period_id, kind):
     return session.scalars(select(Printout).where(
         Printout.classgroup_id == classgroup_id, Printout.kind == kind, Printout.retracted_at.is_(None),
@@ -503,7 +518,7 @@ def _sync_sheets(session, printout, built):
         printout.sheets.remove(row)
         session.delete(row)
     if lost:
-        _fall_back(printout, lost)
+        _fall_back(session, printout, lost)
     return lost
 
 
@@ -512,17 +527,23 @@ def _unsign(session, printout, sheet, step, actor, reason, refused=False):
     _step(session, printout, actor, step, sheet_key=sheet.key, reason=reason, refused=refused)
 
 
-def _fall_back(printout, lost_keys):
+def _fall_back(session, printout, lost_keys):
     """Sheets lost their signatures: the copy goes back to where they are signed again, and every
-    certification made above them is void."""
-    title = cover(printout)
-    if title is not None and title.signed_by_id is not None:
+    certification made above them is void. The history says so: a certification never disappears
+    without a trace (the sheets' own «stale» steps tell only which signatures went)."""
+    before, title = printout.state, cover(printout)
+    certified = title is not None and title.signed_by_id is not None
+    if certified:
         title.signed_by_id = title.signed_at = title.signed_fingerprint = None
     if any(key != cover_key(printout) for key in lost_keys):
         printout.state = "generated"
     elif index_of(printout.state) > index_of("teachers_signed"):
         printout.state = "teachers_signed"
     printout.pdf = None
+    if certified or index_of(before) > index_of("teachers_signed"):
+        _step(session, printout, None, "uncertified", sheet_key=title.key if certified else None,
+              reason=f"заверение снято: данные листов изменились (было: {STATES[before]}; "
+                     f"стало: {printout.state_text})")
 
 
 def signatures(session, printout):
@@ -1064,6 +1085,50 @@ def current_pdf(session, printout):
     return printout.pdf if printout.pdf is not None else _render(session, printout, signatures(session, printout)).pdf
 
 
+@dataclass
+class Download:
+    """The PDF a person downloads: `whole` says it is the copy itself (whose SHA-256 the register
+    keeps), not the pages of it this person may see."""
+
+    pdf: bytes | None
+    whole: bool = True
+
+
+def pdf_for(session, printout, user):
+    """The current PDF (current_pdf) cut to the sheets this person may see (policy.
+    visible_printout_sheets): a subject teacher gets the title page and their own sheets, not the
+    other subjects' marks. The cut pages keep their «Лист N из M» of the whole copy."""
+    data = current_pdf(session, printout)
+    if data is None:
+        return Download(None)
+    # Read after current_pdf: drawing the copy again may have moved the sheets' pages.
+    ranges = session.execute(select(PrintoutSheet.id, PrintoutSheet.first_page, PrintoutSheet.last_page)
+                             .where(PrintoutSheet.printout_id == printout.id)).all()
+    shown = set(session.scalars(select(PrintoutSheet.id).where(PrintoutSheet.printout_id == printout.id,
+                                                               policy.visible_printout_sheets(user))))
+    if shown >= {sheet_id for sheet_id, _first, _last in ranges}:
+        return Download(data)
+    pages = sorted({page for sheet_id, first, last in ranges if sheet_id in shown for page in range(first, last + 1)})
+    return Download(pages_of(data, pages), whole=False)
+
+
+def pages_of(pdf, pages):
+    """A PDF of these pages (numbered from 1) of `pdf`, in order. Deterministic: pypdf writes no
+    date and no random file identifier, so the same pages give the same bytes."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter()
+    for page in pages:
+        if 1 <= page <= len(reader.pages):
+            writer.add_page(reader.pages[page - 1])
+    kept = ("/Title", "/Producer", "/Creator")
+    writer.add_metadata({key: value for key, value in (reader.metadata or {}).items() if key in kept})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 # ------------------------------------------------------------------ checking a paper copy
 
 
@@ -1075,10 +1140,33 @@ class Verification:
     sha256: str | None = None  # of the uploaded file or typed
 
 
-def verify(session, number=None, pdf=None, sha256=None):
+def verify(session, number=None, pdf=None, sha256=None, user=None):
     """Check a copy against the register: by its number (and the PDF file or its SHA-256, when
     given), or by the PDF file alone. «совпадает» means the register has this document and its
-    stored hash is what the copy hashes to."""
+    stored hash is what the copy hashes to. With `user`, the register's details (class, period,
+    sheets, state, hash) come only with a copy this person may open (policy.visible_printouts);
+    for any other the answer is only «совпадает» or «не совпадает»."""
+    result = _verify(session, number, pdf, sha256)
+    if user is None or result.printout is None or _may_open(session, user, result.printout):
+        return result
+    return _undisclosed(result)
+
+
+def _may_open(session, user, printout):
+    return session.scalar(select(Printout.id).where(Printout.id == printout.id,
+                                                    policy.visible_printouts(user))) is not None
+
+
+def _undisclosed(result):
+    """The same answer without the register's details (numbers can be tried one by one)."""
+    if result.matches:
+        message = "файл совпадает с зарегистрированной копией." if result.sha256 else "номер есть в реестре."
+    else:
+        message = "документ не совпадает с записанным в реестре."
+    return Verification(result.matches, message.capitalize(), None, result.sha256)
+
+
+def _verify(session, number, pdf, sha256):
     number = " ".join((number or "").split()) or None
     digest = hashlib.sha256(pdf).hexdigest() if pdf else (sha256 or "").strip().lower() or None
     if number is None and digest is None:

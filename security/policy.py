@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import g, has_request_context
 from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.rules import today
@@ -624,7 +625,7 @@ def reading_classes(user):
 
 # ------------------------------------------------------------------ printouts and the archive
 
-from printouts.models import Printout, PrintoutSheet  # noqa: E402
+from printouts.models import TITLE_SHEET, Printout, PrintoutSheet  # noqa: E402
 
 
 def visible_printouts(user):
@@ -638,6 +639,23 @@ def visible_printouts(user):
         return false()
     return Printout.classgroup_id.in_(_led_class_ids(person.staff.id)) | Printout.id.in_(
         select(PrintoutSheet.printout_id).where(PrintoutSheet.teacher_id == person.staff.id))
+
+
+def visible_printout_sheets(user):
+    """Sheets of a printed copy whose pages a person may download (the PDF is cut to them): the
+    administration and the class teacher the whole copy; any other teacher the title page and the
+    sheets they sign, since a teacher sees only the marks of their own lessons (visible_marks)."""
+    if sees_whole_school(user):
+        return true()
+    person = person_of(user)
+    if person.staff is None:
+        return false()
+    staff_id = person.staff.id
+    own = aliased(PrintoutSheet)
+    led = select(Printout.id).where(Printout.classgroup_id.in_(_led_class_ids(staff_id)))
+    with_own_sheets = select(own.printout_id).where(own.teacher_id == staff_id)
+    return PrintoutSheet.printout_id.in_(led) | (PrintoutSheet.teacher_id == staff_id) | (
+        (PrintoutSheet.key == TITLE_SHEET) & PrintoutSheet.printout_id.in_(with_own_sheets))
 
 
 def visible_archive_records(user):

@@ -7,7 +7,7 @@ import hashlib
 import io
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -20,6 +20,7 @@ from app.rules import Conflict, RuleError
 from app.structure import Period, TeachingAssignment, check_period
 from printouts import archive, jobs, workflow
 from printouts.models import STATES, ArchiveRecord, PrintJob, Printout, PrintoutSheet, PrintoutStep
+from printouts.pdf import PrintoutError
 from tests.conftest import api_token, csrf_token, login
 from tests.school import (
     assignment_of, classgroup, clear_final_marks, deputy_writer, lesson_on, person_of_login, reopen_directly, roster,
@@ -407,6 +408,40 @@ def test_the_hash_is_stable_and_the_frozen_pdf_never_changes(ctx):
     assert workflow.current_pdf(db.session, printout) == frozen
 
 
+def registered_copy_of_a_class_not_taught_by(login_name):
+    """A copy entered in the register (set directly: the sign-off is tested elsewhere) of a class whose
+    sheets none are the teacher's and which they do not lead."""
+    staff_id = person_of_login(login_name).id
+    taught = set(db.session.scalars(select(TeachingAssignment.classgroup_id).where(
+        TeachingAssignment.teacher_id == staff_id)))
+    name = next(c for c in ("9Б", "9А", "8Б", "8А", "7Б") if classgroup(c).id not in taught
+                and classgroup(c).class_teacher_id != staff_id)
+    printout = fresh_copy(name)
+    assert not any(s.teacher_id == staff_id for s in printout.sheets)
+    db.session.execute(update(Printout).where(Printout.id == printout.id).values(
+        state="registered", register_number="ЭЖ-2026/050", registered_on=date(2026, 11, 20),
+        frozen_pdf=printout.pdf, sha256=hashlib.sha256(printout.pdf).hexdigest()))
+    db.session.commit()
+    db.session.expire_all()
+    return db.session.get(Printout, printout.id)
+
+
+def test_checking_a_copy_one_may_not_open_says_only_whether_it_matches(ctx):
+    printout = registered_copy_of_a_class_not_taught_by("teacher")
+    teacher = user("teacher")
+    by_number = workflow.verify(db.session, number="ЭЖ-2026/050", user=teacher)
+    assert by_number.matches and by_number.printout is None and by_number.message == "Номер есть в реестре."
+    by_file = workflow.verify(db.session, pdf=printout.frozen_pdf, user=teacher)
+    assert by_file.matches and by_file.printout is None
+    wrong = workflow.verify(db.session, number="ЭЖ-2026/050", pdf=b"%PDF-1.4 other", user=teacher)
+    assert not wrong.matches and wrong.printout is None
+    for result in (by_number, by_file, wrong):
+        assert printout.classgroup.name not in result.message and "листов" not in result.message
+    # The class's own teachers and the administration see the register's entry.
+    shown = workflow.verify(db.session, number="ЭЖ-2026/050", user=user("deputy"))
+    assert shown.printout.id == printout.id and printout.classgroup.name in shown.message
+
+
 def test_a_paper_copy_is_checked_by_its_number_or_its_file(ctx):
     printout = demo("sealed")
     by_number = workflow.verify(db.session, number=printout.register_number)
@@ -459,6 +494,11 @@ def test_a_mark_change_under_a_signed_sheet_sends_only_that_sheet_back(ctx):
     assert sheet(printout, grid).signed_by_id is None and sheet(printout, "title").signed_by_id is None
     assert all(s.signed_by_id for s in workflow.signable(printout) if s.key != grid)
     assert steps_of(printout, "stale")[-1].sheet_key == grid
+    # The class teacher's certification went with it, and the history says so (by the journal, no person).
+    voided = steps_of(printout, "uncertified")
+    assert len(voided) == 1 and voided[0].sheet_key == "title" and voided[0].user_id is None
+    assert voided[0].reason.startswith("заверение снято: данные листов изменились")
+    assert "титульный лист заверен классным руководителем" in voided[0].reason
     # The teacher signs the sheet again, now showing the mark.
     workflow.sign_sheets(db.session, user("teacher"), printout)
     db.session.commit()
@@ -581,6 +621,65 @@ def test_batch_leaves_out_classes_without_final_marks_unless_told(app, ctx):
     assert db.session.scalar(select(Printout).where(Printout.kind == "final_marks")) is None
 
 
+def a_job(state="running", total=10, created_at=None):
+    job = PrintJob(period_id=q1().id, school_year_id=q1().school_year_id, kind="journal", state=state, total=total,
+                   done=0, created_at=created_at or workflow.now())
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def test_a_job_that_died_does_not_block_the_next_batch(app, ctx):
+    alive = a_job()  # started a moment ago: still running, still refusing a second batch
+    refused(lambda: jobs.start_batch(db.session, user("deputy"), q1(), incomplete_ok=True), "уже выполняется")
+    db.session.delete(db.session.get(PrintJob, alive.id))
+    dead = a_job(created_at=workflow.now() - timedelta(days=2))
+    dead_id = dead.id
+    clear_final_marks(q1())  # every class is left out: the new job is over at once
+    job = jobs.start_batch(db.session, user("deputy"), q1())
+    db.session.commit()
+    assert wait_for_job(job.id).state == "done"
+    dead = db.session.get(PrintJob, dead_id)
+    assert dead.state == "failed" and dead.finished_at is not None
+    assert "задание прервалось" in dead.error and "запустите его ещё раз" in dead.error
+
+
+def test_an_unexpected_error_in_one_class_is_noted_and_the_job_goes_on(ctx, monkeypatch):
+    job = a_job(total=2)
+    job_id = job.id
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("connection reset")
+
+    monkeypatch.setattr(workflow, "generate", broken)
+    jobs._print_class(db.session, job_id, user("deputy"), classgroup("5Б"), q1(), "journal")
+    db.session.expire_all()
+    job = db.session.get(PrintJob, job_id)
+    assert (job.state, job.done) == ("running", 1) and job.error == "5Б: ошибка: connection reset"
+    jobs._print_class(db.session, job_id, user("deputy"), classgroup("6А"), q1(), "journal")
+    db.session.expire_all()
+    job = db.session.get(PrintJob, job_id)
+    assert (job.state, job.done) == ("done", 2) and job.error.splitlines()[-1] == "6А: ошибка: connection reset"
+
+
+def test_job_notes_keep_their_latest_lines(ctx):
+    job_id = a_job().id
+    for number in range(1, 61):
+        jobs._note(db.session, job_id, f"строка {number:02d}: " + "х" * 30)
+    jobs._note(db.session, job_id, "ошибка: последняя")
+    db.session.expire_all()
+    notes = db.session.get(PrintJob, job_id).error
+    lines = notes.split("\n")
+    assert len(notes) <= jobs.NOTES_MAX and lines[0] == "…" and lines[-1] == "ошибка: последняя"
+    assert lines[-2] == "строка 60: " + "х" * 30 and "строка 01" not in notes
+    assert all(line == "…" or line.startswith(("строка", "ошибка")) and len(line) in (41, 17) for line in lines)
+    # A single line longer than the column keeps its beginning, within it.
+    jobs._note(db.session, job_id, "9Б: " + "очень длинная ошибка " * 100)
+    db.session.expire_all()
+    notes = db.session.get(PrintJob, job_id).error
+    assert len(notes) <= jobs.NOTES_MAX and notes.split("\n")[-1].startswith("9Б: очень длинная ошибка")
+
+
 def test_batch_with_redis_runs_as_celery_tasks(databases):
     import redis
     from celery.contrib.testing.worker import start_worker
@@ -652,6 +751,103 @@ def test_a_teacher_sees_only_copies_with_their_sheets_or_of_their_class(client, 
     assert client.get(f"/printouts/{own_id}").status_code == 200
     assert client.get(f"/printouts/{other_id}").status_code == (200 if teaches else 404)
     assert client.get(f"/printouts/{other_id}/pdf").status_code == (200 if teaches else 404)
+
+
+def whole_and_teachers_pages(printout_id, login_name):
+    """The copy's pages as text, and the numbers (from 1) of the title's and this teacher's sheets."""
+    printout = db.session.get(Printout, printout_id)
+    whole = text_of(workflow.current_pdf(db.session, printout))
+    db.session.commit()
+    staff_id = person_of_login(login_name).id
+    pages = sorted({page for s in printout.sheets if s.key == "title" or s.teacher_id == staff_id
+                    for page in range(s.first_page, s.last_page + 1)})
+    return whole, pages
+
+
+def downloads(client, printout_id, login_name):
+    """The PDF of the page and of the REST resource, as this person gets them."""
+    client.get("/logout/")
+    login(client, login_name)
+    page = client.get(f"/printouts/{printout_id}/pdf")
+    rest = client.get(f"/api/v1/printout/{printout_id}/pdf", headers=api_token(client, login_name))
+    assert page.status_code == rest.status_code == 200 and page.mimetype == rest.mimetype == "application/pdf"
+    return page.data, rest.data
+
+
+def test_no_cache_keeps_a_printout_pdf(client, app):
+    with app.app_context():
+        printout_id = demo("archived").id
+    login(client, "deputy")
+    for res in (client.get(f"/printouts/{printout_id}/pdf"),
+                client.get(f"/api/v1/printout/{printout_id}/pdf", headers=api_token(client, "deputy"))):
+        assert res.status_code == 200 and res.headers.get("Cache-Control") == "private, no-store"
+
+
+@pytest.mark.parametrize("state", ["generated", "archived"])
+def test_a_subject_teacher_downloads_the_title_and_their_own_sheets(client, app, state):
+    with app.app_context():
+        printout = demo(state)
+        printout_id, digest = printout.id, printout.sha256
+        whole, mine = whole_and_teachers_pages(printout_id, "teacher")
+        math = [number for number, text in enumerate(whole, start=1) if "Математика" in text]
+        title_pages = range(sheet(printout, "title").first_page, sheet(printout, "title").last_page + 1)
+    assert 1 in mine and len(mine) < len(whole) and set(math) - set(title_pages)  # other subjects' sheets exist
+    for data in downloads(client, printout_id, "teacher"):
+        got = text_of(data)
+        assert got == [whole[number - 1] for number in mine]  # each page as in the copy, «Лист N из M» too
+        assert all("английский" in text.lower() for text in got[len(title_pages):])
+        assert not any("Математика" in text for text in got[len(title_pages):])  # only the contents name it
+        assert data == workflow.pages_of(workflow_pdf(app, printout_id), mine)  # the same bytes every time
+    for name in ("classteacher", "deputy"):
+        for data in downloads(client, printout_id, name):
+            assert text_of(data) == whole
+            if digest is not None:
+                assert hashlib.sha256(data).hexdigest() == digest  # the register's hash is the whole copy's
+
+
+def workflow_pdf(app, printout_id):
+    with app.app_context():
+        pdf = workflow.current_pdf(db.session, db.session.get(Printout, printout_id))
+        db.session.commit()
+        return pdf
+
+
+def test_a_failed_drawing_is_said_in_russian_on_the_page_and_in_the_api(client, app, monkeypatch):
+    with app.app_context():
+        reopen_directly(q1())
+        add_q1_mark("teacher", "5")  # the copy is drawn again when next opened
+        printout_id = demo("generated").id
+
+    def broken(*_args, **_kwargs):
+        raise PrintoutError("Не удалось построить PDF (классный журнал): нет места на диске")
+
+    monkeypatch.setattr(workflow, "_render", broken)
+    login(client, "deputy")
+    page = client.get(f"/printouts/{printout_id}")
+    assert page.status_code == 200 and "нет места на диске" in page.get_data(as_text=True)
+    pdf = client.get(f"/printouts/{printout_id}/pdf")
+    assert pdf.status_code == 500 and pdf.mimetype == "text/html" and "нет места на диске" in pdf.get_data(as_text=True)
+    rest = client.get(f"/api/v1/printout/{printout_id}/pdf", headers=api_token(client, "deputy"))
+    assert rest.status_code == 500 and rest.json["message"].endswith("нет места на диске")
+
+
+def test_a_period_that_does_not_exist_is_not_printed_as_the_year(client, app):
+    with app.app_context():
+        class_id = classgroup("5Б").id
+        before = db.session.scalar(select(db.func.count()).select_from(Printout))
+    login(client, "deputy")
+    token = csrf_token(client, "/printouts/new")
+    for period in ("999999", "", "abc"):
+        res = client.post("/printouts/new", data={"classgroup": str(class_id), "period": period, "kind": "journal",
+                                                  "incomplete_ok": "1", "csrf_token": token})
+        assert res.status_code == 422 and "Выберите период." in res.get_data(as_text=True), period
+    res = client.post("/printouts/new", data={"classgroup": str(class_id), "period": "year", "kind": "journal",
+                                              "incomplete_ok": "1", "csrf_token": token})
+    text = res.get_data(as_text=True)
+    assert res.status_code == 422 and "за учебный год делается после его окончания" in text
+    assert '<option value="year" selected' in text
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Printout)) == before
 
 
 def test_signing_on_the_page_needs_the_csrf_token(client, app):
@@ -748,6 +944,27 @@ def test_verification_page_checks_an_uploaded_copy(client, app):
                                                  "pdf": (io.BytesIO(frozen + b" "), "copy.pdf")},
                       content_type="multipart/form-data")
     assert "Не совпадает" in res.get_data(as_text=True)
+
+
+def test_verification_page_hides_the_register_of_copies_one_may_not_open(client, app):
+    with app.app_context():
+        printout = registered_copy_of_a_class_not_taught_by("teacher")
+        frozen, digest, name = printout.frozen_pdf, printout.sha256, printout.classgroup.name
+    login(client, "teacher")
+    token = csrf_token(client, "/printouts/verify")
+    text = client.post("/printouts/verify", data={"number": "ЭЖ-2026/050", "csrf_token": token}).get_data(as_text=True)
+    assert "Совпадает" in text and "register-data" not in text and digest not in text
+    assert f"{name}," not in text and "Открыть печатную форму" not in text
+    res = client.post("/printouts/verify", data={"number": "ЭЖ-2026/050", "csrf_token": token,
+                                                 "pdf": (io.BytesIO(frozen + b" "), "copy.pdf")},
+                      content_type="multipart/form-data")
+    text = res.get_data(as_text=True)
+    assert "Не совпадает" in text and "register-data" not in text and digest not in text
+    client.get("/logout/")
+    login(client, "deputy")
+    token = csrf_token(client, "/printouts/verify")
+    text = client.post("/printouts/verify", data={"number": "ЭЖ-2026/050", "csrf_token": token}).get_data(as_text=True)
+    assert "register-data" in text and digest in text and "Открыть печатную форму" in text
 
 
 def test_archive_register_page_searches_and_shows_retention(client, app):

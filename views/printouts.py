@@ -64,6 +64,11 @@ def arg_id(source, name):
     return int(text) if is_id(text) else None
 
 
+def asks_for_year():
+    """The form's period is «весь учебный год»: said explicitly, never guessed from a missing id."""
+    return request.form.get("period") == workflow.WHOLE_YEAR
+
+
 def form_flag(name):
     return request.form.get(name) in ("1", "on", "true", "yes")
 
@@ -112,8 +117,17 @@ def class_choices(year):
 
 
 def pdf_response(data, name):
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+    """Every printout PDF: journal marks and personal data, so no shared or browser cache keeps it
+    (as views/messages.py file_response)."""
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}.pdf"', "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store"})
+
+
+def pdf_name(printout, download):
+    """printout-7, the registered copy printout-7-reg, the pages of it one teacher may see printout-7-part."""
+    suffix = "-reg" if printout.frozen_pdf is not None and download.whole else ""
+    return f"printout-{printout.id}{suffix}{'' if download.whole else '-part'}"
 
 
 # ------------------------------------------------------------------ the printouts and their steps
@@ -169,11 +183,7 @@ class PrintoutView(BaseView):
     def show(self, printout_id, typed=None, status=200):
         printout = self._printout(printout_id)
         if typed is None:  # opening the page compares the sheets with the journal as it is now
-            lost = workflow.refresh(db.session, printout)
-            db.session.commit()
-            if lost:
-                flash("Данные журнала изменились после подписи: листы снова ждут подписи — "
-                      + ", ".join(f"«{s.title}»" for s in printout.sheets if s.key in lost) + ".", "warning")
+            self._refresh(printout)
         user = acting_user()
         names = workflow.names_of(db.session, [s.signed_by_id for s in printout.sheets]
                                   + [s.user_id for s in printout.steps])
@@ -186,17 +196,34 @@ class PrintoutView(BaseView):
             today=today(), record=db.session.scalar(select(ArchiveRecord).where(
                 ArchiveRecord.printout_id == printout.id))), status
 
+    def _refresh(self, printout):
+        """Compare and draw again; a failed drawing is said on the page, which still opens."""
+        try:
+            lost = workflow.refresh(db.session, printout)
+            db.session.commit()
+        except PrintoutError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+            return
+        if lost:
+            flash("Данные журнала изменились после подписи: листы снова ждут подписи — "
+                  + ", ".join(f"«{s.title}»" for s in printout.sheets if s.key in lost) + ".", "warning")
+
     @expose("/<int:printout_id>/pdf")
     @has_access
     def pdf(self, printout_id):
         printout = self._printout(printout_id)
-        data = workflow.current_pdf(db.session, printout)
-        db.session.commit()
-        if data is None:
+        try:
+            download = workflow.pdf_for(db.session, printout, acting_user())
+            db.session.commit()
+        except PrintoutError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+            return self.show(printout_id, typed={}, status=500)  # typed: not drawn again on the page
+        if download.pdf is None:
             flash("Копия уничтожена по акту: в реестре хранится только её SHA-256.", "warning")
             return redirect(url_for("PrintoutView.show", printout_id=printout_id))
-        suffix = f"-reg-{printout.id}" if printout.frozen_pdf is not None else ""
-        return pdf_response(data, f"printout-{printout.id}{suffix}")
+        return pdf_response(download.pdf, pdf_name(printout, download))
 
     @expose("/<int:printout_id>/step", methods=["POST"])
     @has_access
@@ -234,8 +261,7 @@ class PrintoutView(BaseView):
                 classgroup = db.session.get(ClassGroup, arg_id(request.form, "classgroup") or 0)
                 if classgroup is None:
                     raise RuleError("Выберите класс.", "classgroup")
-                period_id = arg_id(request.form, "period")
-                period = db.session.get(Period, period_id) if period_id else None
+                period = workflow.chosen_period(db.session, arg_id(request.form, "period"), asks_for_year())
                 holder["printout"] = workflow.generate(
                     db.session, user, classgroup, period, request.form.get("kind") or "journal",
                     incomplete_ok=form_flag("incomplete_ok"), replace=form_flag("replace"),
@@ -255,7 +281,7 @@ class PrintoutView(BaseView):
     def _questions(self):
         """Everything the deputy decides at once: missing final marks and copies that already exist."""
         classgroup = db.session.get(ClassGroup, arg_id(request.form, "classgroup") or 0)
-        period = db.session.get(Period, arg_id(request.form, "period") or 0)
+        period = None if asks_for_year() else db.session.get(Period, arg_id(request.form, "period") or 0)
         kind = request.form.get("kind") if request.form.get("kind") in KINDS else "journal"
         return (workflow.missing_final_marks(db.session, classgroup, period),
                 workflow.active_printouts(db.session, classgroup.id, period.id if period else None, kind))
@@ -271,14 +297,13 @@ class PrintoutView(BaseView):
             try:
                 result = workflow.verify(db.session, request.form.get("number"),
                                          pdf=upload.read() if upload and upload.filename else None,
-                                         sha256=request.form.get("sha256"))
+                                         sha256=request.form.get("sha256"), user=acting_user())
             except RuleError as err:
                 flash(err.message, "danger")
                 status = 422
-        shown = result is not None and result.printout is not None and db.session.scalar(
-            select(Printout.id).where(Printout.id == result.printout.id, policy.visible_printouts(acting_user())))
+        # The register's details come only with a copy this person may open (workflow.verify).
         return self.render_template("printout_verify.html", result=result, typed=request.form,
-                                    may_open=bool(shown)), status
+                                    may_open=result is not None and result.printout is not None), status
 
 
 def _user():
@@ -510,7 +535,9 @@ class PrintoutApi(JournalRestApi):
         get:
           description: >-
             Зарегистрированная копия (замороженный PDF, его SHA-256 — в поле sha256) или, до
-            регистрации, текущая копия с подписями, поставленными на сейчас.
+            регистрации, текущая копия с подписями, поставленными на сейчас. Администрация и
+            классный руководитель получают всю копию, другой учитель — титульный лист и листы
+            своих предметов (SHA-256 в реестре — всей копии).
           parameters:
           - in: path
             name: pk
@@ -528,15 +555,21 @@ class PrintoutApi(JournalRestApi):
               $ref: '#/components/responses/403'
             404:
               $ref: '#/components/responses/404'
+            500:
+              $ref: '#/components/responses/500'
         """
         printout = workflow.load(db.session, int(pk), acting_user()) if is_id(pk) else None
         if printout is None:
             return self.response_404()
-        data = workflow.current_pdf(db.session, printout)
-        db.session.commit()
-        if data is None:
+        try:
+            download = workflow.pdf_for(db.session, printout, acting_user())
+            db.session.commit()
+        except PrintoutError as err:
+            db.session.rollback()
+            return self.response_500(message=err.message)
+        if download.pdf is None:
             return self.response_404()
-        return pdf_response(data, f"printout-{printout.id}")
+        return pdf_response(download.pdf, pdf_name(printout, download))
 
 
 def register(appbuilder):
