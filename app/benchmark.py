@@ -6,8 +6,9 @@ p50 ≤ 15 ms; a student's diary week (issue 5) p50 ≤ 20 ms and ≤ 3× the em
 SQL statements that does not depend on the database's size; a whole year of lessons made from the
 timetable by app.timetable.generate_lessons ≤ 10 s (about 56,000 lessons), and the same year again
 creating nothing. Every figure is printed beside references measured in the same run: an empty
-page of the application behind login (the framework's own cost), the same marks listed by a plain
-FAB list view, and the grid's data read with plain SQL and rendered by bare Jinja.
+page of the application behind login (the framework's own cost; once more for the diary's student,
+whose menu is smaller than a teacher's), the same marks listed by a plain FAB list view, and the
+grid's data read with plain SQL and rendered by bare Jinja.
 
 The school is generated once per database and kept (a marker row names the parameters it was built
 with): 1,500 students in 60 classes of grades 1–11, their timetable (bells, the calendar, one slot
@@ -961,6 +962,15 @@ class EmptyPageView(BaseView):
         return self.render_template(self.appbuilder.base_template)
 
 
+class FamilyEmptyPageView(EmptyPageView):
+    """The same empty page behind the diary's own permission (can_read on Diary), opened by the
+    diary's student: the framework's cost for that login, whose menu is a family's, not a
+    teacher's. The diary's row minus this one is what the diary itself costs."""
+
+    route_base = "/benchmark-empty-diary"
+    class_permission_name = "Diary"
+
+
 PLAIN_GRID = (
     "<table>{% for s in students %}<tr><th>{{ s.last_name }} {{ s.first_name }} {{ s.middle_name }}</th>"
     "{% for l in lessons %}<td>{{ cells.get((l.id, s.id), '') }}</td>{% endfor %}</tr>{% endfor %}</table>"
@@ -1056,6 +1066,7 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
 
     with app.app_context():
         app.appbuilder.add_view_no_menu(EmptyPageView())
+        app.appbuilder.add_view_no_menu(FamilyEmptyPageView())
         engine = db.engine
         period = db.session.get(Period, info["period"])
         span = (period.starts_on, period.ends_on)
@@ -1116,6 +1127,8 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
         "list": ("Список отметок FAB, 100 строк", get(list_url)),
         "save": ("Сохранение отметки", save),
         "diary": (diary_label, get(diary_url, by=student)),
+        "diary_empty": ("  пустая страница за входом тому же ученику (FAB без дневника)",
+                        get("/benchmark-empty-diary/", by=student)),
     }
     results = {name: Measurement(label) for name, (label, _) in cases.items()}
     with Counting(engine) as counting:
@@ -1139,23 +1152,29 @@ def measure(app, info, repeat=50, warmup=5, profile=False, show_sql=False, gc_fr
     if gc_freeze:
         gc.unfreeze()
     if profile:
-        # The profiler's own allocations set off garbage collections that it then charges to
-        # whatever line runs (Jinja's getattr, typically): profile with the collector paused.
-        gc.collect()
-        gc.disable()
-        profiler = cProfile.Profile()
-        try:
-            profiler.enable()
-            cases["grid"][1]()
-            profiler.disable()
-        finally:
-            gc.enable()
-        for order in ("cumulative", "tottime"):
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
-            echo(f"\ncProfile одного запроса журнала (по {order}, 25 строк, сборщик мусора на время "
-                 f"замера выключен):\n{out.getvalue()}")
+        for name, what in (("grid", "журнала"), ("diary", "дневника")):
+            _profile(cases[name][1], what, echo)
     return results, (rows, lessons)
+
+
+def _profile(run, what, echo):
+    """cProfile of one request, printed by cumulative and by own time."""
+    # The profiler's own allocations set off garbage collections that it then charges to
+    # whatever line runs (Jinja's getattr, typically): profile with the collector paused.
+    gc.collect()
+    gc.disable()
+    profiler = cProfile.Profile()
+    try:
+        profiler.enable()
+        run()
+        profiler.disable()
+    finally:
+        gc.enable()
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
+        echo(f"\ncProfile одного запроса {what} (по {order}, 25 строк, сборщик мусора на время "
+             f"замера выключен):\n{out.getvalue()}")
 
 
 def _signed_in(app, username):
@@ -1265,6 +1284,8 @@ def report(target, info, results, echo=click.echo, app=None, generation=None):
     echo(f"\n{'Запрос':<{width}}{'p50, мс':>9}{'p95, мс':>9}{'SQL':>7}")
     for m in results.values():
         echo(f"{m.label:<{width}}{_ms(m.p50):>9}{_ms(m.p95):>9}{m.sql:>7}")
+    echo(f"Дневник сам по себе (его p50 минус пустая страница того же ученика): "
+         f"{_ms(results['diary'].p50 - results['diary_empty'].p50)} мс.")
     grid, empty, save, diary = results["grid"], results["empty"], results["save"], results["diary"]
     checks = (
         (f"журнал p50 ≤ {GRID_P50_MS} мс", grid.p50 <= GRID_P50_MS, f"{_ms(grid.p50)} мс"),
@@ -1359,7 +1380,7 @@ def run_benchmark(target, scale, repeat=50, warmup=5, regenerate=False, profile=
 @click.option("--grid-size", default=Scale.grid_size, show_default=True, help="Учеников в классе журнала.")
 @click.option("--seed", default=Scale.seed, show_default=True)
 @click.option("--regenerate", is_flag=True, help="Создать школу заново, даже если она уже есть.")
-@click.option("--profile", is_flag=True, help="Напечатать cProfile одного запроса журнала.")
+@click.option("--profile", is_flag=True, help="Напечатать cProfile одного запроса журнала и одного — дневника.")
 @click.option("--gc-freeze/--no-gc-freeze", default=True, show_default=True,
               help="gc.freeze() перед замером, как делает run.py: полная сборка мусора не обходит объекты приложения.")
 @click.option("--sql", "show_sql", is_flag=True,

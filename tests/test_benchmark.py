@@ -89,7 +89,7 @@ def test_grid_statements_do_not_depend_on_class_or_database_size(measurements):
                                                                               larger["grid"].statements)
     assert max(larger["grid"].statements) <= GRID_STATEMENTS, larger["grid"].statements
     # The references and the save ran through the real application (each asserts its own 200).
-    for name in ("empty", "plain", "list", "save", "diary"):
+    for name in ("empty", "plain", "list", "save", "diary", "diary_empty"):
         assert len(larger[name].times) == 3 and min(larger[name].statements) >= 1
 
 
@@ -111,13 +111,16 @@ def test_diary_week_statements_do_not_depend_on_database_size(measurements):
 def test_command_reuses_its_school_and_prints_the_table(schools):
     target, scale = schools["small"]
     result = CliRunner().invoke(benchmark_command, [*target_args(target), *scale_args(scale),
-                                                    "--repeat", "2", "--warmup", "1", "--workers", "1"])
+                                                    "--repeat", "2", "--warmup", "1", "--workers", "1",
+                                                    "--profile"])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "взята готовая" in out and "Создаю школу" not in out
     for line in ("Пустая страница за входом", "Журнал 6×", "SQL + Jinja", "Список отметок FAB, 100 строк",
                  "Сохранение отметки", "p50, мс", "p95, мс", "журнал ≤ 10 SQL-запросов", "В базе: учеников 40",
-                 "Дневник ученика", "дневник p50 ≤ 20 мс", "дневник p50 ≤ 3× пустой страницы",
+                 "Дневник ученика", "пустая страница за входом тому же ученику", "Дневник сам по себе",
+                 "cProfile одного запроса журнала", "cProfile одного запроса дневника",
+                 "дневник p50 ≤ 20 мс", "дневник p50 ≤ 3× пустой страницы",
                  "дневник: SQL-запросов одно и то же число",
                  "Уроки на учебный год по расписанию (generate_lessons", "год уроков по расписанию ≤ 10 с"):
         assert line in out, out
