@@ -284,7 +284,7 @@ class Correction(Model):
     record = Column(String(12), nullable=False)  # mark, absence, final_mark
     record_id = Column(Integer)  # None: a mark (absence, final mark) that was never entered
     lesson_id = Column(Integer, ForeignKey("lesson.id"))
-    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False, index=True)
     work_type_id = Column(Integer, ForeignKey("work_type.id"))
     subject_id = Column(Integer, ForeignKey("subject.id"))
     period_id = Column(Integer, ForeignKey("period.id"))

@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, func, select, update
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.formatting import average_text
@@ -23,7 +24,7 @@ from app.journal import ABSENCE_REASONS, LATE, Absence, Lesson, Mark, WorkType
 from app.journal_entry import weighted_average
 from app.people import Guardian, Guardianship, Student, short_name_of
 from app.rules import RuleError, fmt_date, require, today
-from app.structure import ClassGroup, SchoolYear, Subject
+from app.structure import ClassGroup, Subject
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ class ParentReport(Model):
     at once; `done` of `total` drives the progress bar while it is being made and sent."""
 
     __tablename__ = "parent_report"
+    # One report of a class being sent at a time, even when two requests start one at once.
+    __table_args__ = (Index("uq_parent_report_sending", "classgroup_id", unique=True,
+                            sqlite_where=Column("state").in_(("pending", "running")),
+                            postgresql_where=Column("state").in_(("pending", "running"))),)
     id = Column(Integer, primary_key=True)
     classgroup_id = Column(Integer, ForeignKey("classgroup.id"), nullable=False, index=True)
     author_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
@@ -87,34 +92,23 @@ def led_classes(session, user):
     """This school year's classes whose class teacher the login is: the only ones it reports on."""
     from security import policy
 
-    staff = policy.person_of(user).staff
-    if staff is None:
-        return []
-    return session.scalars(select(ClassGroup).join(SchoolYear, SchoolYear.id == ClassGroup.school_year_id)
-                           .where(ClassGroup.class_teacher_id == staff.id, SchoolYear.is_current.is_(True))
+    return session.scalars(select(ClassGroup).where(policy.led_current_classes(user))
                            .order_by(ClassGroup.grade, ClassGroup.letter)).all()
 
 
 def led_class(session, user, classgroup_id):
     """The class if the login leads it this year, else None (the page answers 404)."""
-    return next((cls for cls in led_classes(session, user) if cls.id == classgroup_id), None)
-
-
-def sees_all_reports(user):
-    """The administration reads every class's reports (it does not write to families first)."""
     from security import policy
 
-    return policy.sees_whole_school(user)
+    return session.scalar(select(ClassGroup).where(ClassGroup.id == classgroup_id, policy.led_current_classes(user)))
 
 
 def visible_report(session, user, report_id):
-    """The report if the login sent it, leads its class or is the administration; else None."""
-    report = session.get(ParentReport, report_id)
-    if report is None:
-        return None
-    if report.author_id == user.id or sees_all_reports(user):
-        return report
-    return report if led_class(session, user, report.classgroup_id) is not None else None
+    """The report if the login may see it (policy.visible_parent_reports), else None."""
+    from security import policy
+
+    return session.scalar(select(ParentReport).where(ParentReport.id == report_id,
+                                                     policy.visible_parent_reports(user)))
 
 
 def check_range(starts_on, ends_on):
@@ -140,19 +134,31 @@ def start_report(session, user, classgroup, starts_on, ends_on):
                         "classgroup")
     check_range(starts_on, ends_on)
     _close_stale(session, classgroup.id)
-    busy = session.scalar(select(ParentReport).where(ParentReport.classgroup_id == classgroup.id,
-                                                     ParentReport.state.in_((PENDING, RUNNING))))
+    busy = _sending(session, classgroup.id)
     if busy is not None:
-        raise RuleError(f"Отчёт родителям {classgroup.name} за {busy.range_text} ещё отправляется: "
-                        "дождитесь его окончания.", "classgroup")
+        raise _busy(classgroup, busy)
     total = session.scalar(select(func.count()).select_from(Student).where(*_in_class(classgroup.id)))
     if not total:
         raise RuleError(f"В {classgroup.name} нет учеников: отчёт отправлять некому.", "classgroup")
     report = ParentReport(classgroup_id=classgroup.id, author_id=user.id, starts_on=starts_on, ends_on=ends_on,
                           state=PENDING, total=total, done=0, created_at=_now())
-    session.add(report)
-    session.flush()
+    try:
+        with session.begin_nested():  # uq_parent_report_sending: a second click at the same moment
+            session.add(report)
+    except IntegrityError:
+        raise _busy(classgroup, _sending(session, classgroup.id)) from None
     return report
+
+
+def _sending(session, classgroup_id):
+    return session.scalar(select(ParentReport).where(ParentReport.classgroup_id == classgroup_id,
+                                                     ParentReport.state.in_((PENDING, RUNNING))))
+
+
+def _busy(classgroup, report):
+    when = f" за {report.range_text}" if report is not None else ""
+    return RuleError(f"Отчёт родителям {classgroup.name}{when} ещё отправляется: дождитесь его окончания.",
+                     "classgroup")
 
 
 def _in_class(classgroup_id):

@@ -4,7 +4,7 @@ Maintained by deputies and the director. Quarters apply to grades 2–9 and
 half-years to grades 10–11 (004 §4); each period records the grades it covers.
 """
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, Numeric, String,
+    Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Numeric, String,
     Table, UniqueConstraint, select,
 )
 from sqlalchemy.orm import relationship
@@ -74,6 +74,7 @@ subgroup_student = Table(
     Model.metadata,
     Column("subgroup_id", Integer, ForeignKey("subgroup.id"), primary_key=True),
     Column("student_id", Integer, ForeignKey("student.id"), primary_key=True),
+    Index("ix_subgroup_student_student", "student_id"),  # a student's groups: the diary reads them every week
 )
 
 

@@ -623,6 +623,29 @@ def reading_classes(user):
     return ClassGroup.id.in_(_led_class_ids(person.staff.id)) if person.staff is not None else false()
 
 
+def led_current_classes(user):
+    """This school year's classes the login is the class teacher of: the only ones whose families
+    it sends the report to parents (004 «Классный руководитель» в)."""
+    person = person_of(user)
+    if person.staff is None:
+        return false()
+    return ClassGroup.id.in_(_led_class_ids(person.staff.id)) & ClassGroup.school_year_id.in_(
+        select(SchoolYear.id).where(SchoolYear.is_current.is_(True)))
+
+
+def visible_parent_reports(user):
+    """Reports to parents a person sees (their progress, who was not reached): the one who sent it,
+    the class teacher of its class, the administration."""
+    if sees_whole_school(user):
+        return true()
+    if not getattr(user, "id", None):
+        return false()
+    from app.parent_report import ParentReport
+
+    led = select(ClassGroup.id).where(led_current_classes(user))
+    return (ParentReport.author_id == user.id) | ParentReport.classgroup_id.in_(led)
+
+
 # ------------------------------------------------------------------ printouts and the archive
 
 from printouts.models import TITLE_SHEET, Printout, PrintoutSheet  # noqa: E402

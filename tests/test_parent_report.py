@@ -15,6 +15,7 @@ from flask import current_app
 from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app import journal_entry as entry
 from app import parent_report as reports
@@ -239,6 +240,41 @@ def test_the_job_runs_once_and_the_class_has_one_report_going_at_a_time(app):
         assert sent == reports.outcome(db.session, report).sent == 1  # the demo's one parent with a login
         again = start_report(db.session, user_of("classteacher"), classgroup("5А"), TODAY, TODAY)
         assert again.id != report_id  # the class is free again
+        db.session.rollback()
+
+
+def test_two_requests_at_once_start_one_report(app):
+    """The check and the insert are two statements: the database's unique index keeps the second
+    of two simultaneous requests out, and the class teacher reads why."""
+    import threading
+
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def request():
+        with app.app_context():
+            barrier.wait()
+            try:
+                start_report(db.session, user_of("classteacher"), classgroup("5А"), TODAY, TODAY)
+                db.session.commit()
+                outcomes.append("started")
+            except RuleError as err:
+                db.session.rollback()
+                outcomes.append(err.message)
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    refused = [outcome for outcome in outcomes if outcome != "started"]
+    assert outcomes.count("started") == 1 and len(refused) == 1 and "ещё отправляется" in refused[0], outcomes
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ParentReport)) == 1
+        # The database itself refuses a second report being sent, whatever the code before it.
+        db.session.add(ParentReport(classgroup_id=classgroup("5А").id, author_id=user_of("classteacher").id,
+                                    starts_on=TODAY, ends_on=TODAY, state="pending", total=1, done=0))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
         db.session.rollback()
 
 

@@ -6,7 +6,7 @@ app/; a RuleError becomes a message beside the field (forms) or a 422 (API).
 """
 from datetime import datetime
 
-from flask import abort, current_app, flash, request
+from flask import Response, abort, current_app, flash, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
@@ -316,6 +316,14 @@ class JournalRestApi(ModelRestApi):
 
 
 MAX_ID = 2 ** 31 - 1
+
+
+def pdf_response(data, name):
+    """Every PDF the journal serves (printouts, reports, the changes sheet): marks and personal data,
+    so no shared or browser cache keeps it (as views/messages.py file_response)."""
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}.pdf"', "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store"})
 
 
 def arg_day():

@@ -18,7 +18,8 @@ from app.rules import RuleError, fmt_date
 from app.structure import ClassGroup
 from printouts.parent_report import student_report_pdf
 from printouts.pdf import PrintoutError
-from views.base import acting_user, is_id
+from security import policy
+from views.base import acting_user, is_id, pdf_response
 
 RECENT = 20  # reports listed on the page
 
@@ -108,7 +109,7 @@ class ParentReportView(BaseView):
             pdf = student_report_pdf(sheets[0], current_app.config["SCHOOL_NAME"])
         except PrintoutError as err:
             return Response(err.message, status=500, mimetype="text/plain")
-        return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": "inline"})
+        return pdf_response(pdf, f"report-{student.id}")
 
     # ---- helpers ----------------------------------------------------------------------
 
@@ -129,9 +130,8 @@ class ParentReportView(BaseView):
     def _index_page(self, form):
         user = acting_user()
         classes = rules.led_classes(db.session, user)
-        recent = select(ParentReport).order_by(ParentReport.id.desc()).limit(RECENT)
-        if not rules.sees_all_reports(user):
-            recent = recent.where(ParentReport.classgroup_id.in_([cls.id for cls in classes]))
+        recent = select(ParentReport).where(policy.visible_parent_reports(user)) \
+            .order_by(ParentReport.id.desc()).limit(RECENT)
         reports = db.session.scalars(recent).all()
         names = {pk: f"{grade}{letter}" for pk, grade, letter in db.session.execute(
             select(ClassGroup.id, ClassGroup.grade, ClassGroup.letter)

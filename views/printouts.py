@@ -7,7 +7,7 @@ Which printouts a person sees is security.policy.visible_printouts; which step i
 """
 from datetime import datetime
 
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.api import permission_name, protect, safe
 from marshmallow import Schema, fields
@@ -23,7 +23,7 @@ from printouts.models import KINDS, STATES, ArchiveRecord, PrintJob, Printout, P
 from printouts.pdf import PrintoutError
 from security import policy
 from security.roles import DEPUTY, DIRECTOR, METHOD_PERMISSIONS, SECRETARY
-from views.base import JournalRestApi, LoadingInterface, acting_user, is_id
+from views.base import JournalRestApi, LoadingInterface, acting_user, is_id, pdf_response
 
 PAGE_SIZE = 50
 LIST_LOAD = (joinedload(Printout.classgroup), joinedload(Printout.period), joinedload(Printout.school_year),
@@ -114,14 +114,6 @@ def class_choices(year):
         return []
     return db.session.scalars(select(ClassGroup).where(ClassGroup.school_year_id == year.id)
                               .order_by(ClassGroup.grade, ClassGroup.letter)).all()
-
-
-def pdf_response(data, name):
-    """Every printout PDF: journal marks and personal data, so no shared or browser cache keeps it
-    (as views/messages.py file_response)."""
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{name}.pdf"', "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store"})
 
 
 def pdf_name(printout, download):

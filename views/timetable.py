@@ -7,7 +7,7 @@ security/policy.py (may_keep_timetable and the visible_* conditions).
 """
 from datetime import date, datetime, timedelta
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -21,7 +21,7 @@ from app.people import Staff
 from app.rules import RuleError, today
 from app.structure import ClassGroup, SchoolYear, Subject, TeachingAssignment
 from security import policy
-from views.base import CheckedModelView, JournalModelView, LoadingInterface, MAX_ID, acting_user, arg_day, date_field
+from views.base import CheckedModelView, JournalModelView, LoadingInterface, MAX_ID, acting_user, arg_day, date_field, pdf_response
 
 READ_PAGES = ("index", "class_week", "teacher_week", "my_week", "day", "sheet")
 WRITE_PAGES = ("add_slot", "change_slot", "close_slot", "add_absence", "substitute", "generate")
@@ -259,8 +259,7 @@ class TimetableView(BaseView):
 
         day = arg_day()
         pdf = changes_sheet_pdf(db.session, day, _school_name())
-        return Response(pdf, mimetype="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="zameny-{day.isoformat()}.pdf"'})
+        return pdf_response(pdf, f"zameny-{day.isoformat()}")
 
     # ---- lessons from the timetable ---------------------------------------------------
 
