@@ -159,7 +159,9 @@ def test_earlier_and_later_weeks(app, client, week):
     assert 'data-value="' in last, "last week's marks"
     later = client.get(f"/diary/{week['student']}/?day=2026-12-30").get_data(as_text=True)
     assert "Каникулы" in later or "каникулы" in later, "the winter holidays come from the calendar"
-    assert client.get(f"/diary/{week['student']}/?day=garbage").status_code == 200  # read as this week
+    for unreadable in ("garbage", "0001-01-03", "9999-12-31"):  # read as this week, never a 500
+        page = client.get(f"/diary/{week['student']}/?day={unreadable}")
+        assert page.status_code == 200 and "23.11.2026 – 27.11.2026" in page.get_data(as_text=True), unreadable
 
 
 def test_homework_file_downloads_for_the_family_only(app, client, week):

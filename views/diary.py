@@ -5,26 +5,15 @@ Thin: the reads are app/diary.py, who sees whom is security/policy.py (diary_stu
 reading_classes). Every URL names the child; a child the login may not open answers 404,
 whatever the page, so guessing ids tells nothing. No page writes anything but the visit.
 """
-from datetime import datetime
-
 from flask import Response, abort, request
 from flask_appbuilder import BaseView, expose, has_access
 
 from app import diary
 from app.extensions import db
 from app.people import Student
-from app.rules import today
 from security import policy
-from views.base import acting_user, is_id
+from views.base import acting_user, arg_day, is_id
 from views.journal_grid import _attachment_header
-
-
-def _day():
-    """?day=ГГГГ-ММ-ДД; today when absent or unreadable."""
-    try:
-        return datetime.strptime(request.args.get("day", ""), "%Y-%m-%d").date()
-    except ValueError:
-        return today()
 
 
 def _int_arg(name):
@@ -84,7 +73,7 @@ class DiaryView(BaseView):
     # ---- helpers of these pages ------------------------------------------------------
 
     def _week(self, kids, child):
-        week = diary.read_week(child, _day())
+        week = diary.read_week(child, arg_day())
         return _opened(self.render_template("diary_week.html", week=week, kids=kids, child=child))
 
     @staticmethod
