@@ -463,7 +463,8 @@ def test_final_marks_only_in_the_last_week_of_the_period(client, app, today_less
                        json={**body, "value": "4", "version": ok.get_json()["version"]})
     assert late.status_code == 422 and late.get_json()["correctable"]
     with app.app_context():
-        finals = db.session.scalars(db.select(FinalMark).where(FinalMark.student_id == today_lesson["student"])).all()
+        finals = db.session.scalars(db.select(FinalMark).where(FinalMark.student_id == today_lesson["student"],
+                                                               FinalMark.period_id == period_id)).all()
         assert [f.value for f in finals] == ["5"]
         assert db.session.scalar(db.select(JournalChange.new_value).where(
             JournalChange.record == "final_mark", JournalChange.record_id == finals[0].id)) == "5"
