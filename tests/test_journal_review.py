@@ -79,7 +79,8 @@ def test_final_marks_only_for_the_teachers_own_group(client, app, today_lesson, 
                       json={"student": other_group, "kind": "period", "period": period_id, "value": "2"})
     assert res.status_code == 422 and "не учится" in res.get_json()["error"]
     with app.app_context():
-        assert db.session.scalar(db.select(FinalMark.id).where(FinalMark.student_id == other_group)) is None
+        assert db.session.scalar(db.select(FinalMark.id).where(FinalMark.student_id == other_group,
+                                                               FinalMark.period_id == period_id)) is None
 
 
 def test_a_final_mark_through_a_period_of_other_grades_is_refused(client, app, today_lesson, pinned_day):
@@ -116,7 +117,8 @@ def test_two_people_filling_one_empty_final_mark_see_the_conflict(client, app, t
     assert late.status_code == 409
     with app.app_context():
         assert [f.value for f in db.session.scalars(db.select(FinalMark).where(
-            FinalMark.student_id == today_lesson["student"], FinalMark.retracted_at.is_(None)))] == ["5"]
+            FinalMark.student_id == today_lesson["student"], FinalMark.period_id == period_id,
+            FinalMark.retracted_at.is_(None)))] == ["5"]
 
 
 def test_the_same_correction_is_not_asked_for_twice(client, app):
