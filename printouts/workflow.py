@@ -1094,6 +1094,12 @@ class Download:
     whole: bool = True
 
 
+def sees_whole_copy(session, printout, user):
+    """Whether this person downloads the whole copy, not only the title and their own sheets."""
+    return session.scalar(select(PrintoutSheet.id).where(
+        PrintoutSheet.printout_id == printout.id, ~policy.visible_printout_sheets(user)).limit(1)) is None
+
+
 def pdf_for(session, printout, user):
     """The current PDF (current_pdf) cut to the sheets this person may see (policy.
     visible_printout_sheets): a subject teacher gets the title page and their own sheets, not the

@@ -803,6 +803,13 @@ def test_a_subject_teacher_downloads_the_title_and_their_own_sheets(client, app,
             assert text_of(data) == whole
             if digest is not None:
                 assert hashlib.sha256(data).hexdigest() == digest  # the register's hash is the whole copy's
+    # The page says so beside the download.
+    client.get("/logout/")
+    login(client, "teacher")
+    assert "титульный лист и ваши листы" in client.get(f"/printouts/{printout_id}").get_data(as_text=True)
+    client.get("/logout/")
+    login(client, "classteacher")
+    assert "титульный лист и ваши листы" not in client.get(f"/printouts/{printout_id}").get_data(as_text=True)
 
 
 def workflow_pdf(app, printout_id):

@@ -185,6 +185,7 @@ class PrintoutView(BaseView):
             refused_text=workflow.REFUSED_TEXT, cover_key=workflow.cover_key(printout),
             suggested=workflow.suggest_register_number(db.session, printout) if not printout.register_number else "",
             period_open=not (printout.period or printout.school_year).closed,
+            whole_copy=workflow.sees_whole_copy(db.session, printout, user),
             today=today(), record=db.session.scalar(select(ArchiveRecord).where(
                 ArchiveRecord.printout_id == printout.id))), status
 
