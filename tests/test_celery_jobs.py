@@ -27,12 +27,11 @@ from app.notifications import (
 )
 from app.parent_report import ParentReport
 from tests import test_notifications as mail
-from tests.conftest import csrf_token, login, settings_for
-from tests.school import classgroup, deputy_writer, students_of, work_type_named
+from tests.conftest import login, settings_for
+from tests.school import deputy_writer, work_type_named
 from tests.test_notification_settings import esenia, lesson_today, setting
 from tests.test_parent_report import (  # noqa: F401 (esenias_day is a fixture)
-    TODAY_TEXT, class_parents, esenias_day, pdf_text, second_parent_and_one_without_login, user_of,
-    wait_for_the_end,
+    TODAY_TEXT, esenias_day, families_of_5a, pdf_text, send_report_of_today, wait_for_the_end,
 )
 
 mail_server, smtp, quiet_sender, wait_until = mail.mail_server, mail.smtp, mail.quiet_sender, mail.wait_until
@@ -131,19 +130,13 @@ def test_the_worker_sends_the_daily_digest_once_though_two_processes_publish_it(
 
 def test_the_worker_sends_the_report_to_parents_and_the_bar_reaches_the_end(app, client, smtp, broker, finished,
                                                                             esenias_day):
-    with app.app_context():
-        second_parent_and_one_without_login()
-        with_login, without_login = class_parents()
-        pupils = len(students_of("5А"))
-        class_id = classgroup("5А").id
-        parent_id, father_id = user_of("parent").id, user_of("father").id
-    assert with_login >= 2 and without_login >= 1
+    family = families_of_5a(app)
+    with_login, without_login, pupils = family.with_login, family.without_login, family.pupils
+    class_id, parent_id, father_id = family.class_id, family.parent_id, family.father_id
     login(client, "classteacher")
-    res = client.post("/parent-reports/", data={"csrf_token": csrf_token(client, "/parent-reports/"),
-                                                "classgroup": class_id, "starts_on": TODAY_TEXT, "ends_on": TODAY_TEXT})
-    assert res.status_code == 302
-    progress = res.headers["Location"] + "/progress"
-    report_id = int(res.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    show = send_report_of_today(client, class_id)
+    progress = show + "/progress"
+    report_id = int(show.rstrip("/").rsplit("/", 1)[1])
     # The page's thread only hands the job to Redis: without a worker it waits at 0 %.
     wait_until(lambda: broker.llen("celery") >= 1, seconds=10, what="the report's task in Redis")
     waiting = client.get(progress).get_json()

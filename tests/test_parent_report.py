@@ -9,6 +9,7 @@ import io
 import re
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from flask import current_app
@@ -165,21 +166,34 @@ def wait_for_the_end(client, url, seconds=120):
     raise AssertionError(f"the report did not end in {seconds} s: {seen[-5:]}")
 
 
-def test_the_job_sends_each_parent_their_childs_pdf_and_reaches_the_end(app, client, esenias_day):
+def families_of_5a(app):
+    """5А with a second parent of Есения's and a parent without a login: who the report reaches."""
     with app.app_context():
         second_parent_and_one_without_login()
         with_login, without_login = class_parents()
-        pupils = len(students_of("5А"))
-        class_id = classgroup("5А").id
-        parent_id, father_id = user_of("parent").id, user_of("father").id
+        family = SimpleNamespace(with_login=with_login, without_login=without_login, pupils=len(students_of("5А")),
+                                 class_id=classgroup("5А").id, parent_id=user_of("parent").id,
+                                 father_id=user_of("father").id)
     assert with_login >= 2 and without_login >= 1
-    login(client, "classteacher")
-    page = client.get("/parent-reports/").get_data(as_text=True)
-    assert f'value="{(TODAY - timedelta(days=13)):%d.%m.%Y}"' in page and f'value="{TODAY_TEXT}"' in page
+    return family
+
+
+def send_report_of_today(client, class_id):
+    """The class teacher sends today's report on the page; returns the report's address."""
     res = client.post("/parent-reports/", data={"csrf_token": csrf_token(client, "/parent-reports/"),
                                                 "classgroup": class_id, "starts_on": TODAY_TEXT, "ends_on": TODAY_TEXT})
     assert res.status_code == 302
-    show = res.headers["Location"]
+    return res.headers["Location"]
+
+
+def test_the_job_sends_each_parent_their_childs_pdf_and_reaches_the_end(app, client, esenias_day):
+    family = families_of_5a(app)
+    with_login, without_login, pupils = family.with_login, family.without_login, family.pupils
+    class_id, parent_id, father_id = family.class_id, family.parent_id, family.father_id
+    login(client, "classteacher")
+    page = client.get("/parent-reports/").get_data(as_text=True)
+    assert f'value="{(TODAY - timedelta(days=13)):%d.%m.%Y}"' in page and f'value="{TODAY_TEXT}"' in page
+    show = send_report_of_today(client, class_id)
     assert "Отчёт родителям 5А" in client.get(show).get_data(as_text=True)
     answer, seen = wait_for_the_end(client, show + "/progress")
     assert answer["state"] == "done", answer
