@@ -34,22 +34,35 @@ class Person:
         return self.staff.id if self.staff else None
 
 
+def person_columns(login):
+    """The person records of a login and whether it leads a class, as columns to add to a
+    SELECT FROM the login table (the security manager reads them with the login itself)."""
+    leads = exists(select(ClassGroup.id).where(ClassGroup.class_teacher_id == Staff.id))
+    return (select(Staff, Student, Guardian, leads).select_from(login)
+            .outerjoin(Staff, Staff.user_id == login.id).outerjoin(Student, Student.user_id == login.id)
+            .outerjoin(Guardian, Guardian.user_id == login.id))
+
+
+def remember_person(user_id, staff, student, guardian, leads_a_class):
+    """Keep the person records read for a login for the rest of the request."""
+    person = Person(staff=staff, student=student, guardian=guardian)
+    person.leads = bool(leads_a_class and staff is not None)
+    if has_request_context():
+        g.setdefault("_people", {})[user_id] = person
+    return person
+
+
 def person_of(user):
-    """The person record(s) of a login, read in one statement and cached for the request."""
+    """The person record(s) of a login, read in one statement and cached for the request
+    (usually read already with the login: security/manager.py)."""
     if user is None or not getattr(user, "id", None):
         return Person()
-    cache = g.setdefault("_people", {}) if has_request_context() else {}
-    if user.id not in cache:
-        login = type(user)
-        leads = exists(select(ClassGroup.id).where(ClassGroup.class_teacher_id == Staff.id))
-        staff, student, guardian, leads_a_class = db.session.execute(
-            select(Staff, Student, Guardian, leads).select_from(login)
-            .outerjoin(Staff, Staff.user_id == login.id).outerjoin(Student, Student.user_id == login.id)
-            .outerjoin(Guardian, Guardian.user_id == login.id).where(login.id == user.id)
-        ).first() or (None, None, None, False)
-        cache[user.id] = Person(staff=staff, student=student, guardian=guardian)
-        cache[user.id].leads = bool(leads_a_class and staff is not None)
-    return cache[user.id]
+    known = g.get("_people", {}) if has_request_context() else {}
+    if user.id in known:
+        return known[user.id]
+    login = type(user)
+    row = db.session.execute(person_columns(login).where(login.id == user.id)).first()
+    return remember_person(user.id, *(row or (None, None, None, False)))
 
 
 def role_names(user):
