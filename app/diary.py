@@ -12,7 +12,8 @@ far more often than teachers open the journal.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, and_, bindparam, cast, func, or_, select, text
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, and_, bindparam, cast, func, literal, or_, select
+from sqlalchemy import true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -535,12 +536,18 @@ PERIOD = _period_statements()
 
 def _visit_statements():
     """INSERT … ON CONFLICT DO UPDATE for each dialect, built once (building it cost more than
-    running it). inline(): the row's id is not wanted back, so PostgreSQL is not asked for it."""
-    table, at = DiaryVisit.__table__, bindparam("at", type_=DateTime)
+    running it). inline(): the row's id is not wanted back, so PostgreSQL is not asked for it.
+
+    On PostgreSQL the row comes FROM set_config('synchronous_commit', 'off', true), SET LOCAL
+    as a function: one round trip to the server instead of two."""
+    table, at, user = DiaryVisit.__table__, bindparam("at", type_=DateTime), bindparam("user", type_=Integer)
+    columns = ("user_id", "first_opened_at", "last_opened_at", "visits")
+    no_wait_for_disk = select(func.set_config("synchronous_commit", "off", true()).label("setting")).subquery()
+    rows = {"postgresql": select(user, at, at, literal(1)).select_from(no_wait_for_disk),
+            "sqlite": select(user, at, at, literal(1)).where(true())}  # WHERE: SQLite's upsert after a SELECT
     built = {}
     for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
-        statement = insert(table).values(user_id=bindparam("user"), first_opened_at=at, last_opened_at=at,
-                                         visits=1).inline()
+        statement = insert(table).from_select(columns, rows[dialect]).inline()
         built[dialect] = statement.on_conflict_do_update(
             index_elements=[table.c.user_id],
             set_={"last_opened_at": statement.excluded.last_opened_at, "visits": table.c.visits + 1})
@@ -548,7 +555,6 @@ def _visit_statements():
 
 
 VISIT = _visit_statements()
-NO_WAIT_FOR_DISK = text("SET LOCAL synchronous_commit TO OFF")
 
 
 def record_visit(session, user_id, at=None):
@@ -556,15 +562,13 @@ def record_visit(session, user_id, at=None):
     openings at once both count (a read-then-write would lose one, or fail on the unique key).
 
     A visit is a note about reading, not journal data: on PostgreSQL its transaction's commit
-    does not wait for the write-ahead log to reach the disk (SET LOCAL: this transaction only, so
-    call it where the transaction holds reads and the visit, nothing of the journal). A crash of
-    the database server may lose the last fraction of a second of visits, never anything else;
-    with other databases of the server writing, the commit's wait was most of the visit's cost."""
+    does not wait for the write-ahead log to reach the disk (set_config(…, true) is SET LOCAL:
+    this transaction only, so call it where the transaction holds reads and the visit, nothing
+    of the journal). A crash of the database server may lose the last fraction of a second of
+    visits, never anything else; with other databases of the server writing, the commit's wait
+    was most of the visit's cost."""
     connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        connection.execute(NO_WAIT_FOR_DISK)
-    connection.execute(VISIT[dialect], {"user": user_id, "at": at or _now()})
+    connection.execute(VISIT[connection.dialect.name], {"user": user_id, "at": at or _now()})
 
 
 # ------------------------------------------------------------------ who reads the diary (001 3.5.5)

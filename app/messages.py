@@ -24,7 +24,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, select, update
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, bindparam, func, select, update
 from sqlalchemy.orm import relationship, selectinload
 
 from app.notifications import Notice, email_wanted, letter_body, notify
@@ -589,13 +589,20 @@ def unread_count(session, user_id):
     return session.scalar(_unread(user_id))
 
 
+def _unread_counts_statement():
+    reader = bindparam("reader")
+    notices = select(func.count()).select_from(Notice).where(Notice.recipient_id == reader, Notice.read_at.is_(None))
+    return select(notices.scalar_subquery(), _unread(reader).scalar_subquery())
+
+
+UNREAD_COUNTS = _unread_counts_statement()  # built once: the menu reads it on every page
+
+
 def unread_counts(session, user_id):
     """(unread notices, unread messages) in one statement: the menu shows both on every page, and
     a page's statements are counted (the journal grid's at most 10). Notices are counted as
     app/notifications.unread_count counts them."""
-    notices = select(func.count()).select_from(Notice).where(Notice.recipient_id == user_id,
-                                                             Notice.read_at.is_(None))
-    return tuple(session.execute(select(notices.scalar_subquery(), _unread(user_id).scalar_subquery())).one())
+    return tuple(session.execute(UNREAD_COUNTS, {"reader": user_id}).one())
 
 
 # ------------------------------------------------------------------ a thread
