@@ -882,6 +882,10 @@ def test_secretary_registers_on_the_page_and_a_refusal_keeps_what_was_typed(clie
     res = client.post(f"{url}/step", data=form)
     text = res.get_data(as_text=True)
     assert res.status_code == 422 and "уже есть в реестре" in text and f'value="{taken}"' in text
+    res = client.post(f"{url}/step", data={**form, "number": "ЭЖ-2026/777", "registered_on": "31.11.2026"})
+    text = res.get_data(as_text=True)
+    assert res.status_code == 422 and "Не удалось прочитать дату регистрации «31.11.2026»: дата пишется как ДД.ММ.ГГГГ" in text
+    assert 'value="ЭЖ-2026/777"' in text and 'value="31.11.2026"' in text
     res = client.post(f"{url}/step", data={**form, "number": "ЭЖ-2026/777"}, follow_redirects=True)
     assert "Копия зарегистрирована: № ЭЖ-2026/777 от 23.11.2026" in res.get_data(as_text=True)
     pdf = client.get(f"{url}/pdf")

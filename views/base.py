@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Optional
 
 from app.extensions import db
 from app.formatting import value_text
-from app.rules import Conflict, RuleError, today
+from app.rules import Conflict, RuleError, fmt_date, today
 from security import policy
 from security.roles import METHOD_PERMISSIONS
 
@@ -326,17 +326,44 @@ def pdf_response(data, name):
         "Cache-Control": "private, no-store"})
 
 
+DATE_LAYOUTS = ("%d.%m.%Y", "%Y-%m-%d")  # as a person types it, and as a date picker sends it
+
+
+def read_date(text):
+    """A date as a person types it (ДД.ММ.ГГГГ) or a date picker sends it (ГГГГ-ММ-ДД); None
+    when it is neither."""
+    for layout in DATE_LAYOUTS:
+        try:
+            return datetime.strptime(text, layout).date()
+        except ValueError:
+            continue
+    return None
+
+
+def typed_date(text, field, label=None, required=False):
+    """A form's or a page's date (read_date); None when left empty and not required. Empty but
+    required, or unreadable: a RuleError on the field, in Russian."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise RuleError(f"Укажите {label}.", field)
+        return None
+    day = read_date(text)
+    if day is None:
+        raise RuleError(f"Не удалось прочитать {label or 'дату'} «{text}»: дата пишется как ДД.ММ.ГГГГ, "
+                        f"например {fmt_date(today())}.", field)
+    return day
+
+
+def form_date(name, label, required=True):
+    return typed_date(request.form.get(name), name, label, required)
+
+
 def arg_day():
     """?day=ГГГГ-ММ-ДД or ДД.ММ.ГГГГ of a week page; today when absent, unreadable or no school's
     date (the pages step a week back and forth from it, which year 1 or 9999 cannot)."""
-    text = request.args.get("day", "")
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            day = datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-        return day if 1900 <= day.year <= 2100 else today()
-    return today()
+    day = read_date(request.args.get("day", ""))
+    return day if day is not None and 1900 <= day.year <= 2100 else today()
 
 
 def is_id(value):

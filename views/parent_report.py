@@ -4,7 +4,6 @@ progress. Thin: the rules are app/parent_report.py, the PDF printouts/parent_rep
 
 Another class's report, or a class the login does not lead, answers 404 whatever the URL.
 """
-from datetime import datetime
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -19,22 +18,9 @@ from app.structure import ClassGroup
 from printouts.parent_report import student_report_pdf
 from printouts.pdf import PrintoutError
 from security import policy
-from views.base import acting_user, is_id, pdf_response
+from views.base import acting_user, is_id, pdf_response, typed_date
 
 RECENT = 20  # reports listed on the page
-
-
-def _date(value, field):
-    """ДД.ММ.ГГГГ as typed, or ГГГГ-ММ-ДД as a date picker sends it."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    for layout in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, layout).date()
-        except ValueError:
-            continue
-    raise RuleError("Дата пишется как ДД.ММ.ГГГГ, например 09.11.2026.", field)
 
 
 class ParentReportView(BaseView):
@@ -56,8 +42,8 @@ class ParentReportView(BaseView):
         user, form = acting_user(), request.form
         classgroup = self._led_class(form.get("classgroup"))
         try:
-            report = rules.start_report(db.session, user, classgroup, _date(form.get("starts_on"), "starts_on"),
-                                        _date(form.get("ends_on"), "ends_on"))
+            report = rules.start_report(db.session, user, classgroup, typed_date(form.get("starts_on"), "starts_on"),
+                                        typed_date(form.get("ends_on"), "ends_on"))
             db.session.commit()
         except RuleError as err:
             db.session.rollback()
@@ -97,8 +83,8 @@ class ParentReportView(BaseView):
         classgroup = self._led_class(student.classgroup_id if student is not None else None)
         defaults = rules.default_range()
         try:
-            starts_on = _date(request.args.get("starts_on"), "starts_on") or defaults[0]
-            ends_on = _date(request.args.get("ends_on"), "ends_on") or defaults[1]
+            starts_on = typed_date(request.args.get("starts_on"), "starts_on") or defaults[0]
+            ends_on = typed_date(request.args.get("ends_on"), "ends_on") or defaults[1]
             rules.check_range(starts_on, ends_on)
         except RuleError as err:
             return Response(err.message, status=422, mimetype="text/plain")

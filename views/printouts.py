@@ -5,7 +5,6 @@ Thin, like every view: forms are read here and handed to the rules of printouts/
 printouts/archive.py and printouts/jobs.py; a refusal is shown on the page with what was typed kept.
 Which printouts a person sees is security.policy.visible_printouts; which step is theirs, the rules.
 """
-from datetime import datetime
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -23,7 +22,7 @@ from printouts.models import KINDS, STATES, ArchiveRecord, PrintJob, Printout, P
 from printouts.pdf import PrintoutError
 from security import policy
 from security.roles import DEPUTY, DIRECTOR, METHOD_PERMISSIONS, SECRETARY
-from views.base import JournalRestApi, LoadingInterface, acting_user, is_id, pdf_response
+from views.base import JournalRestApi, LoadingInterface, acting_user, form_date, is_id, pdf_response
 
 PAGE_SIZE = 50
 LIST_LOAD = (joinedload(Printout.classgroup), joinedload(Printout.period), joinedload(Printout.school_year),
@@ -31,20 +30,6 @@ LIST_LOAD = (joinedload(Printout.classgroup), joinedload(Printout.period), joine
 
 
 # ------------------------------------------------------------------ reading what a form sent
-
-
-def form_date(name, label, required=True):
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        if required:
-            raise RuleError(f"Укажите {label}.", name)
-        return None
-    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise RuleError(f"{label.capitalize()}: дата пишется как ДД.ММ.ГГГГ, например 23.11.2026.", name)
 
 
 def form_count(name, label):

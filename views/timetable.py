@@ -5,7 +5,7 @@ Thin, like every view: forms are read here and handed to the rules of app/timeta
 a refusal is shown beside the form with what was typed kept. Who may do what is
 security/policy.py (may_keep_timetable and the visible_* conditions).
 """
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -21,7 +21,8 @@ from app.people import Staff
 from app.rules import RuleError, today
 from app.structure import ClassGroup, SchoolYear, Subject, TeachingAssignment
 from security import policy
-from views.base import CheckedModelView, JournalModelView, LoadingInterface, MAX_ID, acting_user, arg_day, date_field, pdf_response
+from views.base import CheckedModelView, JournalModelView, LoadingInterface, MAX_ID, acting_user, arg_day, date_field, form_date
+from views.base import pdf_response
 
 READ_PAGES = ("index", "class_week", "teacher_week", "my_week", "day", "sheet")
 WRITE_PAGES = ("add_slot", "change_slot", "close_slot", "add_absence", "substitute", "generate")
@@ -29,19 +30,6 @@ PERMISSIONS = {**{name: "read" for name in READ_PAGES}, **{name: "write" for nam
 
 
 # ------------------------------------------------------------------ reading what a form sent
-
-
-def form_date(name, label):
-    """A date typed as ДД.ММ.ГГГГ (or given by a date picker as ГГГГ-ММ-ДД)."""
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        raise RuleError(f"Укажите {label}.", name)
-    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise RuleError(f"{label.capitalize()}: дата пишется как ДД.ММ.ГГГГ, например 24.11.2026.", name)
 
 
 def form_int(name, label, low, high, required=True):
@@ -138,7 +126,7 @@ class TimetableView(BaseView):
             changes = {"weekday": form_int("weekday", "День недели", 1, 6),
                        "number": form_int("number", "Номер урока", 0, 12),
                        "room": (request.form.get("room") or "").strip()[:20] or None}
-            return tt.change_slot(db.session, slot, form_date("from_day", "с какой даты"), **changes)
+            return tt.change_slot(db.session, slot, form_date("from_day", "дату, с которой урок меняется"), **changes)
 
         return self._edit_class(slot.assignment.classgroup_id, write, "Расписание изменено.")
 
@@ -273,8 +261,8 @@ class TimetableView(BaseView):
             holder = {}
 
             def write():
-                holder["result"] = tt.generate_lessons(db.session, _writer(), form_date("start", "начало"),
-                                                       form_date("end", "конец"))
+                holder["result"] = tt.generate_lessons(db.session, _writer(), form_date("start", "первый день"),
+                                                       form_date("end", "последний день"))
 
             if _commit(write, "Уроки созданы по расписанию."):
                 result = holder["result"]
