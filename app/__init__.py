@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 # Every area's models must be mapped before FAB builds forms.
+from app import database
 from app import diary, journal, messages, notifications, parent_report, people, structure, timetable  # noqa: F401
 from printouts import models as printout_models  # noqa: F401
 from app.extensions import csrf, db, mail, migrate
@@ -31,6 +32,7 @@ def create_app(overrides=None):
     compile_translations()
 
     db.init_app(app)
+    database.init_app(app, db)  # PostgreSQL connections keep their prepared statements
     migrate.init_app(app, db, directory=os.path.join(PROJECT_DIR, "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
