@@ -16,7 +16,7 @@ import psycopg
 from psycopg import pq
 from sqlalchemy import event
 
-ENDED = (pq.TransactionStatus.IDLE, pq.TransactionStatus.UNKNOWN)
+IN_TRANSACTION = (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR)
 
 
 class JournalConnection(psycopg.Connection):
@@ -24,9 +24,9 @@ class JournalConnection(psycopg.Connection):
 
     def rollback(self):
         # SQLAlchemy opens no psycopg transaction blocks, pipelines or two-phase commits, the
-        # cases psycopg's own rollback() looks after; with no transaction there is nothing to do,
-        # and a broken connection is left to psycopg to report.
-        if self.pgconn.transaction_status in ENDED:
+        # cases psycopg's own rollback() looks after. Outside a transaction (nothing to undo, a
+        # query still running, a broken connection) psycopg's rollback() answers as it would.
+        if self.pgconn.transaction_status not in IN_TRANSACTION:
             return super().rollback()
         with self.lock:
             result = self.pgconn.exec_(b"ROLLBACK")
