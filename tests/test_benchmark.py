@@ -177,3 +177,19 @@ def test_the_years_generation_runs_in_a_copy_and_leaves_the_school_alone(schools
     assert passes["first"].statements < 20, "bulk statements, never one per lesson"
     assert counts()[1] == before
     assert target.beside(GENERATION_COPY).read_marker() is None, "the copy is dropped after the measurement"
+
+
+def test_the_benchmark_starts_no_mail_sender_that_would_hold_its_database(schools):
+    """The measured mark saves write letters; a sender thread would send them while pages are
+    timed, and reconnect to the school after the benchmark closed its connections to copy it."""
+    from app.notifications import DISPATCHER, Notice
+
+    target, scale = schools["small"]
+    app, info = prepare(target, scale, echo=lambda *_: None)
+    try:
+        measure(app, info, repeat=1, warmup=0, echo=lambda *_: None)
+        assert DISPATCHER not in app.extensions
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Notice)) > 0, "the saves did notify"
+    finally:
+        close(app)
