@@ -5,9 +5,9 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 # Every area's models must be mapped before FAB builds forms.
-from app import database
 from app import diary, journal, messages, notifications, parent_report, people, structure, timetable  # noqa: F401
 from printouts import models as printout_models  # noqa: F401
+from app import database
 from app.extensions import csrf, db, mail, migrate
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -12,8 +12,8 @@ far more often than teachers open the journal.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, and_, bindparam, cast, func, literal, or_, select
-from sqlalchemy import true
+from sqlalchemy import (Column, DateTime, ForeignKey, Integer, String, and_, bindparam, cast, func, literal, or_,
+                        select, true)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
